@@ -1,0 +1,15 @@
+//! Flightbox core: cryptainers interchangeable with wacryptolib 0.11, keystores and streaming.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cryptainer;
+pub mod ejson;
+pub mod error;
+pub(crate) mod fsutil;
+pub mod keys;
+pub mod keystore;
+pub mod model;
+pub mod primitives;
+pub mod report;
+
+pub use error::{Error, Result};
