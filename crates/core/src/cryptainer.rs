@@ -202,6 +202,9 @@ struct SharedCipherdict {
     shard_ciphertexts: Vec<Bin>,
 }
 
+/// Digests of one payload layer's ciphertext.
+pub type LayerDigests = Vec<(DigestAlgo, Vec<u8>)>;
+
 /// Secrets of one payload layer, kept until the payload is encrypted.
 pub struct LayerSecret {
     /// Payload key of the layer.
@@ -346,7 +349,7 @@ pub struct LayerIntegrity {
     /// Tag, for authenticated ciphers.
     pub tag: Option<Vec<u8>>,
     /// Digests of the layer's ciphertext.
-    pub digests: Vec<(DigestAlgo, Vec<u8>)>,
+    pub digests: LayerDigests,
 }
 
 fn hashers(algos: &[DigestAlgo]) -> Vec<(DigestAlgo, Hasher)> {
@@ -831,7 +834,7 @@ impl PayloadDecryptor {
     }
 
     /// Finishes every layer (tags, padding); returns each layer's digests, in cryptainer layer order.
-    pub fn finalize(self, out: &mut Vec<u8>) -> Result<Vec<Vec<(DigestAlgo, Vec<u8>)>>> {
+    pub fn finalize(self, out: &mut Vec<u8>) -> Result<Vec<LayerDigests>> {
         let mut digests = Vec::with_capacity(self.layers.len());
         let mut pending: Vec<u8> = Vec::new();
         let last = self.layers.len() - 1;
@@ -860,7 +863,7 @@ impl PayloadDecryptor {
 /// error; a signature key that is not available here (say, in the recorder's own key factory) is a warning.
 pub fn verify_signatures(
     cryptainer: &Cryptainer,
-    digests: &[Vec<(DigestAlgo, Vec<u8>)>],
+    digests: &[LayerDigests],
     keys: &dyn TrusteeKeys,
     report: &mut OperationReport,
 ) {

@@ -361,8 +361,7 @@ impl PrivateKey {
                 let Some(passphrase) = passphrase else {
                     return Err(Error::WrongPassphrase(name.into()));
                 };
-                let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
-                    .map_err(|e| k(e.into()))?;
+                let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice()).map_err(k)?;
                 check_kdf_cost(&info.encryption_algorithm)?;
                 let pass = normalize_passphrase(passphrase);
                 let doc = info
@@ -520,7 +519,7 @@ fn check_kdf_cost(alg: &pkcs5::EncryptionScheme<'_>) -> Result<()> {
             }
             pkcs5::pbes2::Kdf::Scrypt(s) => {
                 let mem = 128u64
-                    * u64::from(s.cost_parameter)
+                    * s.cost_parameter
                     * u64::from(s.block_size)
                     * u64::from(s.parallelization);
                 if mem > MAX_SCRYPT_MEMORY || s.cost_parameter > (1 << 22) {

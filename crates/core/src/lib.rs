@@ -11,5 +11,6 @@ pub mod keystore;
 pub mod model;
 pub mod primitives;
 pub mod report;
+pub mod stream;
 
 pub use error::{Error, Result};

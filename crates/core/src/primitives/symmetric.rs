@@ -100,7 +100,7 @@ impl SymKey {
     /// Extended JSON bytes of the key dict, as wacryptolib writes them (sorted keys).
     pub fn to_json(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(160));
-        let (first, second): ((&str, &[u8]), (&str, &[u8])) = if self.algo == SymAlgo::AesCbc {
+        let (first, second): (Field<'_>, Field<'_>) = if self.algo == SymAlgo::AesCbc {
             (("iv", &self.nonce), ("key", &self.key[..]))
         } else {
             (("key", &self.key[..]), ("nonce", &self.nonce))
@@ -130,6 +130,8 @@ impl SymKey {
         Self::from_parts(algo, &d.key.0, &d.nonce.0)
     }
 }
+
+type Field<'a> = (&'a str, &'a [u8]);
 
 /// Result of a one-shot encryption: wacryptolib's cipherdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -298,6 +300,8 @@ fn cbc_decrypt_blocks(dec: &mut CbcDec, buf: &mut [u8]) {
     dec.decrypt_blocks_inout_mut(blocks);
 }
 
+// One per stream: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum EncState {
     Cbc(Box<CbcEnc>, Vec<u8>),
     Eax(Box<EaxEnc>),
@@ -392,6 +396,7 @@ impl Encryptor {
     }
 }
 
+#[allow(clippy::large_enum_variant)]
 enum DecState {
     Cbc(Box<CbcDec>, Vec<u8>),
     Eax(Box<EaxDec>),
