@@ -341,6 +341,7 @@ fn wrap_single(
 /// Streams a payload through every payload layer, computing each layer's digests.
 pub struct PayloadEncryptor {
     layers: Vec<(symmetric::Encryptor, Vec<(DigestAlgo, Hasher)>)>,
+    input: Vec<u8>,
     scratch: Vec<u8>,
 }
 
@@ -370,13 +371,17 @@ impl PayloadEncryptor {
                 .iter()
                 .map(|s| (symmetric::Encryptor::new(&s.key), hashers(&s.digests)))
                 .collect(),
+            input: Vec::new(),
             scratch: Vec::new(),
         }
     }
 
     /// Encrypts a chunk, appending the outermost ciphertext to `out`.
     pub fn update(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
-        let mut input = Zeroizing::new(chunk.to_vec());
+        // Inner layers write into `scratch`, which then feeds the next layer as `input`.
+        let mut input = std::mem::take(&mut self.input);
+        input.clear();
+        input.extend_from_slice(chunk);
         let last = self.layers.len() - 1;
         for (i, (enc, hs)) in self.layers.iter_mut().enumerate() {
             self.scratch.clear();
@@ -391,9 +396,10 @@ impl PayloadEncryptor {
                 h.update(&target[start..]);
             }
             if i != last {
-                input = Zeroizing::new(std::mem::take(&mut self.scratch));
+                std::mem::swap(&mut input, &mut self.scratch);
             }
         }
+        self.input = input;
     }
 
     /// Finishes every layer, appending the last bytes to `out`; returns tags and digests per layer.
@@ -784,6 +790,8 @@ impl Unwrapper<'_> {
 pub struct PayloadDecryptor {
     /// Outermost layer first.
     layers: Vec<(symmetric::Decryptor, Vec<(DigestAlgo, Hasher)>)>,
+    input: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl PayloadDecryptor {
@@ -811,14 +819,20 @@ impl PayloadDecryptor {
                 hashers(&digests),
             ));
         }
-        Ok(PayloadDecryptor { layers })
+        Ok(PayloadDecryptor {
+            layers,
+            input: Vec::new(),
+            scratch: Vec::new(),
+        })
     }
 
     /// Decrypts a chunk of the outermost ciphertext, appending plaintext to `out`. Plaintext is not
     /// authenticated until [`PayloadDecryptor::finalize`] succeeds.
     pub fn update(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
-        let mut input = chunk.to_vec();
         let last = self.layers.len() - 1;
+        let mut input = std::mem::take(&mut self.input);
+        input.clear();
+        input.extend_from_slice(chunk);
         for (i, (dec, hs)) in self.layers.iter_mut().enumerate() {
             for (_, h) in hs.iter_mut() {
                 h.update(&input);
@@ -826,11 +840,12 @@ impl PayloadDecryptor {
             if i == last {
                 dec.update(&input, out);
             } else {
-                let mut next = Vec::with_capacity(input.len());
-                dec.update(&input, &mut next);
-                input = next;
+                self.scratch.clear();
+                dec.update(&input, &mut self.scratch);
+                std::mem::swap(&mut input, &mut self.scratch);
             }
         }
+        self.input = input;
     }
 
     /// Finishes every layer (tags, padding); returns each layer's digests, in cryptainer layer order.

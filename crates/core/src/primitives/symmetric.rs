@@ -27,6 +27,8 @@ use crate::model::SymAlgo;
 pub const KEY_LEN: usize = 32;
 /// Length of authentication tags.
 pub const TAG_LEN: usize = 16;
+/// Bytes processed at once by streamed ciphers, small enough for the CPU cache.
+const PIECE: usize = 16 * 1024;
 
 /// A symmetric key and its IV or nonce: wacryptolib's "key dict". Wiped on drop.
 #[derive(Clone)]
@@ -356,19 +358,26 @@ impl Encryptor {
                 pending.extend_from_slice(&input[whole..]);
                 cbc_encrypt_blocks(enc, &mut out[start..]);
             }
+            // Cipher and MAC run over small pieces so that both passes hit the cache.
             EncState::Eax(e) => {
                 out.extend_from_slice(input);
-                e.encrypt(&mut out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    e.encrypt(piece);
+                }
             }
             EncState::Chacha(c, mac) => {
                 out.extend_from_slice(input);
-                c.apply_keystream(&mut out[start..]);
-                mac.update(&out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    c.apply_keystream(piece);
+                    mac.update(piece);
+                }
             }
             EncState::Gcm(c, mac, _) => {
                 out.extend_from_slice(input);
-                c.apply_keystream(&mut out[start..]);
-                mac.update(&out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    c.apply_keystream(piece);
+                    mac.update(piece);
+                }
             }
         }
     }
@@ -465,17 +474,23 @@ impl Decryptor {
             }
             DecState::Eax(d) => {
                 out.extend_from_slice(input);
-                d.decrypt_unauthenticated_hazmat(&mut out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    d.decrypt_unauthenticated_hazmat(piece);
+                }
             }
             DecState::Chacha(c, mac) => {
-                mac.update(input);
                 out.extend_from_slice(input);
-                c.apply_keystream(&mut out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    mac.update(piece);
+                    c.apply_keystream(piece);
+                }
             }
             DecState::Gcm(c, mac, _) => {
-                mac.update(input);
                 out.extend_from_slice(input);
-                c.apply_keystream(&mut out[start..]);
+                for piece in out[start..].chunks_mut(PIECE) {
+                    mac.update(piece);
+                    c.apply_keystream(piece);
+                }
             }
         }
     }
