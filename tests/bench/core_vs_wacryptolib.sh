@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Streams the same file through flightbox (crates/core/examples/stream_file.rs, release build) and through
 # wacryptolib 0.11, for each payload algorithm both know, and prints wall time, throughput and peak RSS side
-# by side with the ratio. Usage: tests/bench/core_vs_wacryptolib.sh [SIZE_MIB (default 1024)] [ALGOS...]
+# by side with the ratio. Usage: [BENCH_DIR=/dev/shm] tests/bench/core_vs_wacryptolib.sh [SIZE_MIB (default 1024)] [ALGOS...]
+# BENCH_DIR on a tmpfs takes the disk out of the measurement (its pages are not counted in RSS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size_mib=${1:-1024}; shift || true
@@ -10,7 +11,7 @@ bash .ci/setup-python >/dev/null
 py=.venv/bin/python
 cargo build --release -q -p flightbox --example stream_file
 ours=target/release/examples/stream_file
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/flightbox-bench.XXXXXX"); trap 'rm -rf "$work"' EXIT
 head -c $((size_mib << 20)) /dev/urandom > "$work/input"
 mkdir -p "$work/pool"
 uid=0f1e2d3c4b5a69788796a5b4c3d2e1f0

@@ -64,6 +64,28 @@ def signatures():
     return out
 
 
+def protected_keys():
+    """Private keys protected the ways pycryptodome and wacryptolib write them."""
+    from Crypto.PublicKey import RSA, ECC, DSA
+    passphrase = "  Pässphrase ﬁne  "  # wacryptolib strips and NFKC-normalizes before use
+    encoded = "Pässphrase fine".encode("utf8")
+    rsa = RSA.generate(2048)
+    out = []
+    for protection in ["PBKDF2WithHMAC-SHA1AndAES256-CBC", "PBKDF2WithHMAC-SHA256AndAES256-CBC",
+                       "PBKDF2WithHMAC-SHA512AndAES256-CBC", "scryptAndAES256-CBC", "PBKDF2WithHMAC-SHA1AndDES-EDE3-CBC"]:
+        pem = rsa.export_key(format="PEM", pkcs=8, passphrase=encoded, protection=protection).decode()
+        out.append(dict(algo="RSA_OAEP", protection=protection, pem=pem, public_pem=rsa.publickey().export_key().decode()))
+    ecc = ECC.generate(curve="p256")
+    out.append(dict(algo="ECC_DSS", protection="wacryptolib ECC", public_pem=ecc.public_key().export_key(format="PEM"),
+                    pem=ecc.export_key(format="PEM", passphrase=encoded, use_pkcs8=True,
+                                       protection="PBKDF2WithHMAC-SHA1AndAES128-CBC")))
+    dsa = DSA.generate(2048)
+    out.append(dict(algo="DSA_DSS", protection="wacryptolib DSA", public_pem=dsa.publickey().export_key().decode(),
+                    pem=dsa.export_key(format="PEM", passphrase=encoded, pkcs8=True,
+                                       protection="PBKDF2WithHMAC-SHA1AndDES-EDE3-CBC").decode()))
+    return dict(passphrase=passphrase, keys=out)
+
+
 def extended_json():
     doc = {
         "a": "hêllo",
@@ -83,4 +105,5 @@ def extended_json():
 (HERE / "gf128_shamir.json").write_text(json.dumps(gf(), indent=1))
 (HERE / "rsa_oaep.json").write_text(json.dumps(rsa_oaep(), indent=1))
 (HERE / "signatures.json").write_text(json.dumps(signatures(), indent=1))
+(HERE / "protected_keys.json").write_text(json.dumps(protected_keys(), indent=1, ensure_ascii=False))
 (HERE / "extended_json.json").write_text(json.dumps(extended_json(), indent=1, ensure_ascii=False))

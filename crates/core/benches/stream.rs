@@ -2,9 +2,7 @@
 //! `cargo bench -p flightbox --bench stream`; criterion prints MiB/s ("thrpt").
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use flightbox::cryptainer::{
-    encrypt_bytes, Passphrases, PayloadDecryptor, PayloadEncryptor, Unwrapper,
-};
+use flightbox::cryptainer::{encrypt_bytes, Passphrases, PayloadDecryptor, PayloadEncryptor, Unwrapper};
 use flightbox::keystore::KeystorePool;
 use flightbox::model::Cryptoconf;
 use flightbox::report::OperationReport;
@@ -17,9 +15,7 @@ fn bench(c: &mut Criterion) {
     let pool = KeystorePool::open(dir.path()).unwrap();
     let payload = vec![0x5au8; SIZE];
     let mut group = c.benchmark_group("stream");
-    group
-        .throughput(Throughput::Bytes(SIZE as u64))
-        .sample_size(10);
+    group.throughput(Throughput::Bytes(SIZE as u64)).sample_size(10);
     for algo in ["CHACHA20_POLY1305", "AES_GCM", "AES_EAX", "AES_CBC"] {
         let conf = Cryptoconf::from_json(format!(r#"{{"keychain_uid": {{"$uuid": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}},
             "payload_cipher_layers": [{{"payload_cipher_algo": "{algo}", "payload_signatures": [],
@@ -39,15 +35,11 @@ fn bench(c: &mut Criterion) {
         });
         let cryptainer = encrypt_bytes(&payload, &conf, None, &pool).unwrap();
         let pass = Passphrases::new();
-        let keys: Vec<_> = Unwrapper {
-            keys: &pool,
-            passphrases: &pass,
-            predecrypted: None,
-        }
-        .unwrap_payload_keys(&cryptainer, &mut OperationReport::default())
-        .into_iter()
-        .map(Option::unwrap)
-        .collect();
+        let keys: Vec<_> = Unwrapper { keys: &pool, passphrases: &pass, predecrypted: None }
+            .unwrap_payload_keys(&cryptainer, &mut OperationReport::default())
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
         let Some(flightbox::model::PayloadCiphertextStruct::Inline { ciphertext_value }) =
             &cryptainer.payload_ciphertext_struct
         else {

@@ -5,16 +5,12 @@
 
 use flightbox::cryptainer::{Passphrases, Unwrapper};
 use flightbox::ejson::Uid;
-use flightbox::keystore::{
-    create_authenticator, FilesystemKeystore, KeystorePool, NewAuthenticator,
-};
+use flightbox::keystore::{create_authenticator, FilesystemKeystore, KeystorePool, NewAuthenticator};
 use flightbox::model::{Cryptoconf, Trustee};
 use flightbox::stream::{decrypt_to_file, encrypt_to_files, EncryptOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let input = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| file!().to_string());
+    let input = std::env::args().nth(1).unwrap_or_else(|| file!().to_string());
     let work = tempfile::tempdir()?;
     let pool = KeystorePool::open(work.path().join("pool"))?;
     let mut shards = Vec::new();
@@ -22,12 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (i, name) in ["Alice", "Bob", "Chloé"].iter().enumerate() {
         let dir = work.path().join(format!("{name}.keystore"));
         let passphrase = format!("{name}'s passphrase, long enough");
-        let params = NewAuthenticator {
-            owner: name,
-            passphrase_hint: "the usual one",
-            keypair_count: 1,
-            key_bits: 2048,
-        };
+        let params =
+            NewAuthenticator { owner: name, passphrase_hint: "the usual one", keypair_count: 1, key_bits: 2048 };
         let meta = create_authenticator(&dir, &params, &passphrase, |_, _| {})?;
         let keychain = FilesystemKeystore::open(&dir)?.list_keypairs()?[0].keychain_uid;
         pool.import_authenticator(&dir, true)?; // a real requestor imports public keys only
@@ -36,10 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "keychain_uid": {"$uuid": keychain.simple().to_string()},
             "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$uuid": meta.keystore_uid.0.simple().to_string()}, "keystore_owner": name}}]}));
         trustees.push((
-            Trustee::Authenticator {
-                keystore_uid: Uid(meta.keystore_uid.0),
-                keystore_owner: None,
-            },
+            Trustee::Authenticator { keystore_uid: Uid(meta.keystore_uid.0), keystore_owner: None },
             passphrase,
         ));
     }
@@ -48,32 +37,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let conf = Cryptoconf::from_json(conf.to_string().as_bytes())?;
     let crypt = work.path().join("demo.crypt");
     let mut reader = std::fs::File::open(&input)?;
-    encrypt_to_files(
-        &mut reader,
-        &conf,
-        None,
-        &pool,
-        &crypt,
-        EncryptOptions::default(),
-        &mut |_| {},
-    )?;
-    println!(
-        "encrypted {input} into {} (2 of 3 guardians needed)",
-        crypt.display()
-    );
+    encrypt_to_files(&mut reader, &conf, None, &pool, &crypt, EncryptOptions::default(), &mut |_| {})?;
+    println!("encrypted {input} into {} (2 of 3 guardians needed)", crypt.display());
 
     let mut two = Passphrases::new();
-    two.add_for(&trustees[0].0, &trustees[0].1)
-        .add_for(&trustees[2].0, &trustees[2].1);
+    two.add_for(&trustees[0].0, &trustees[0].1).add_for(&trustees[2].0, &trustees[2].1);
     let out = work.path().join("decrypted");
     let report = decrypt_to_file(
         &crypt,
         &out,
-        &Unwrapper {
-            keys: &pool,
-            passphrases: &two,
-            predecrypted: None,
-        },
+        &Unwrapper { keys: &pool, passphrases: &two, predecrypted: None },
         false,
         &mut |_, _| {},
     )?;
@@ -88,11 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match decrypt_to_file(
         &crypt,
         &work.path().join("again"),
-        &Unwrapper {
-            keys: &pool,
-            passphrases: &one,
-            predecrypted: None,
-        },
+        &Unwrapper { keys: &pool, passphrases: &one, predecrypted: None },
         false,
         &mut |_, _| {},
     ) {

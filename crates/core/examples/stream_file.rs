@@ -17,14 +17,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let pool = KeystorePool::open(pool)?;
             let conf = Cryptoconf::from_json(&std::fs::read(conf)?)?;
             let mut f = std::fs::File::open(input)?;
-            encrypt_to_files(&mut f, &conf, None, &pool, output.as_ref(), EncryptOptions { inline: false, overwrite: true }, &mut |_| {})?;
+            encrypt_to_files(
+                &mut f,
+                &conf,
+                None,
+                &pool,
+                output.as_ref(),
+                EncryptOptions { inline: false, overwrite: true },
+                &mut |_| {},
+            )?;
         }
         ["decrypt", pool, input, output] => {
             let pool = KeystorePool::open(pool)?;
             let p = Passphrases::new();
-            decrypt_to_file(input.as_ref(), output.as_ref(), &Unwrapper { keys: &pool, passphrases: &p, predecrypted: None }, true, &mut |_, _| {})?;
+            decrypt_to_file(
+                input.as_ref(),
+                output.as_ref(),
+                &Unwrapper { keys: &pool, passphrases: &p, predecrypted: None },
+                true,
+                &mut |_, _| {},
+            )?;
         }
-        _ => return Err("usage: stream_file encrypt POOL CONF INPUT OUTPUT.crypt | decrypt POOL INPUT.crypt OUTPUT".into()),
+        _ => {
+            return Err(
+                "usage: stream_file encrypt POOL CONF INPUT OUTPUT.crypt | decrypt POOL INPUT.crypt OUTPUT".into()
+            )
+        }
     }
     Ok(())
 }

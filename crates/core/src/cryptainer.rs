@@ -56,9 +56,7 @@ impl TrusteeKeys for KeystorePool {
                 let ks = self.local_keyfactory()?;
                 if !ks.has_public_key(keychain_uid, algo) {
                     if !create {
-                        return Err(Error::KeyNotFound(format!(
-                            "{algo}/{keychain_uid} in the local key factory"
-                        )));
+                        return Err(Error::KeyNotFound(format!("{algo}/{keychain_uid} in the local key factory")));
                     }
                     match ks.generate_keypair(keychain_uid, algo, default_keygen(algo), None) {
                         Ok(k) => return Ok(k),
@@ -72,9 +70,9 @@ impl TrusteeKeys for KeystorePool {
                 let ks = self.foreign_keystore(&keystore_uid.0)?;
                 PublicKey::from_pem(&ks.public_key_pem(keychain_uid, algo)?, algo)
             }
-            Trustee::JsonRpcApi { jsonrpc_url } => Err(Error::NotSupported(format!(
-                "jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support"
-            ))),
+            Trustee::JsonRpcApi { jsonrpc_url } => {
+                Err(Error::NotSupported(format!("jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support")))
+            }
         }
     }
 
@@ -86,16 +84,13 @@ impl TrusteeKeys for KeystorePool {
         passphrases: &[&str],
     ) -> Result<PrivateKey> {
         match trustee {
-            Trustee::LocalKeyfactory => {
-                self.local_keyfactory()?
-                    .private_key(keychain_uid, algo, passphrases)
+            Trustee::LocalKeyfactory => self.local_keyfactory()?.private_key(keychain_uid, algo, passphrases),
+            Trustee::Authenticator { keystore_uid, .. } => {
+                self.foreign_keystore(&keystore_uid.0)?.private_key(keychain_uid, algo, passphrases)
             }
-            Trustee::Authenticator { keystore_uid, .. } => self
-                .foreign_keystore(&keystore_uid.0)?
-                .private_key(keychain_uid, algo, passphrases),
-            Trustee::JsonRpcApi { jsonrpc_url } => Err(Error::NotSupported(format!(
-                "jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support"
-            ))),
+            Trustee::JsonRpcApi { jsonrpc_url } => {
+                Err(Error::NotSupported(format!("jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support")))
+            }
         }
     }
 }
@@ -110,12 +105,7 @@ pub struct Passphrases {
 
 impl std::fmt::Debug for Passphrases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Passphrases({} trustees, {} common)",
-            self.per_trustee.len(),
-            self.common.len()
-        )
+        write!(f, "Passphrases({} trustees, {} common)", self.per_trustee.len(), self.common.len())
     }
 }
 
@@ -131,19 +121,12 @@ impl Passphrases {
     }
     /// Adds a passphrase for one trustee.
     pub fn add_for(&mut self, trustee: &Trustee, passphrase: &str) -> &mut Self {
-        self.per_trustee
-            .entry(trustee.trustee_id())
-            .or_default()
-            .push(Zeroizing::new(passphrase.to_string()));
+        self.per_trustee.entry(trustee.trustee_id()).or_default().push(Zeroizing::new(passphrase.to_string()));
         self
     }
     /// Passphrases to try for a trustee: its own, then the common ones.
     pub fn for_trustee(&self, trustee: &Trustee) -> Vec<&str> {
-        let own = self
-            .per_trustee
-            .get(&trustee.trustee_id())
-            .into_iter()
-            .flatten();
+        let own = self.per_trustee.get(&trustee.trustee_id()).into_iter().flatten();
         own.chain(self.common.iter()).map(|s| s.as_str()).collect()
     }
 }
@@ -182,10 +165,7 @@ pub fn parse_key_struct(bytes: &[u8]) -> Result<KeyStruct> {
         Some(m) => Some(crate::ejson::canonicalize(&m)?),
         None => None,
     };
-    Ok(KeyStruct {
-        key_bytes: k.key_bytes.0,
-        cryptainer_metadata,
-    })
+    Ok(KeyStruct { key_bytes: k.key_bytes.0, cryptainer_metadata })
 }
 
 fn shard_json(index: u8, bytes: &[u8]) -> Zeroizing<Vec<u8>> {
@@ -223,38 +203,22 @@ pub fn start_cryptainer(
     conf.validate()?;
     let metadata = match metadata {
         Some(m) if !m.is_object() => {
-            return Err(Error::validation(
-                "cryptainer",
-                "cryptainer_metadata",
-                "must be a dict or null",
-            ))
+            return Err(Error::validation("cryptainer", "cryptainer_metadata", "must be a dict or null"))
         }
         Some(m) => Some(crate::ejson::canonicalize(m)?),
         None => None,
     };
-    let default_uid = conf
-        .keychain_uid
-        .unwrap_or_else(|| Uid(crate::keystore::new_uid()));
+    let default_uid = conf.keychain_uid.unwrap_or_else(|| Uid(crate::keystore::new_uid()));
     let mut layers = conf.payload_cipher_layers.clone();
     let mut secrets = Vec::with_capacity(layers.len());
     for layer in &mut layers {
         let key = SymKey::generate(layer.payload_cipher_algo);
-        let wrapped = wrap_layers(
-            &key.to_json(),
-            &mut layer.key_cipher_layers,
-            &default_uid,
-            metadata.as_ref(),
-            keys,
-        )?;
+        let wrapped = wrap_layers(&key.to_json(), &mut layer.key_cipher_layers, &default_uid, metadata.as_ref(), keys)?;
         layer.key_ciphertext = Some(Bin(wrapped));
         layer.payload_macs = None;
         secrets.push(LayerSecret {
             key,
-            digests: layer
-                .payload_signatures
-                .iter()
-                .map(|s| s.payload_digest_algo)
-                .collect(),
+            digests: layer.payload_signatures.iter().map(|s| s.payload_digest_algo).collect(),
         });
     }
     let cryptainer = Cryptainer {
@@ -303,36 +267,18 @@ fn wrap_single(
             let k = usize::try_from(s.key_shared_secret_threshold.0).unwrap_or(0);
             let shards = shamir::split_secret(key_bytes, k, n)?;
             let mut cts = Vec::with_capacity(n);
-            for ((index, bytes), shard) in shards
-                .into_iter()
-                .zip(s.key_shared_secret_shards.iter_mut())
-            {
+            for ((index, bytes), shard) in shards.into_iter().zip(s.key_shared_secret_shards.iter_mut()) {
                 let bytes = Zeroizing::new(bytes);
                 let json = shard_json(index, &bytes);
-                cts.push(Bin(wrap_layers(
-                    &json,
-                    &mut shard.key_cipher_layers,
-                    default_uid,
-                    metadata,
-                    keys,
-                )?));
+                cts.push(Bin(wrap_layers(&json, &mut shard.key_cipher_layers, default_uid, metadata, keys)?));
             }
-            crate::ejson::to_vec(&SharedCipherdict {
-                shard_ciphertexts: cts,
-            })
+            crate::ejson::to_vec(&SharedCipherdict { shard_ciphertexts: cts })
         }
         sym => {
-            let (algo, l) = sym
-                .as_symmetric_mut()
-                .expect("remaining variants are symmetric");
+            let (algo, l) = sym.as_symmetric_mut().expect("remaining variants are symmetric");
             let sub = SymKey::generate(algo);
-            l.key_ciphertext = Some(Bin(wrap_layers(
-                &sub.to_json(),
-                &mut l.key_cipher_layers,
-                default_uid,
-                metadata,
-                keys,
-            )?));
+            l.key_ciphertext =
+                Some(Bin(wrap_layers(&sub.to_json(), &mut l.key_cipher_layers, default_uid, metadata, keys)?));
             symmetric::encrypt(&sub, key_bytes).to_json()
         }
     }
@@ -367,10 +313,7 @@ impl PayloadEncryptor {
     /// Starts the encryption of a payload with the layer keys.
     pub fn new(secrets: &[LayerSecret]) -> Self {
         PayloadEncryptor {
-            layers: secrets
-                .iter()
-                .map(|s| (symmetric::Encryptor::new(&s.key), hashers(&s.digests)))
-                .collect(),
+            layers: secrets.iter().map(|s| (symmetric::Encryptor::new(&s.key), hashers(&s.digests))).collect(),
             input: Vec::new(),
             scratch: Vec::new(),
         }
@@ -385,11 +328,7 @@ impl PayloadEncryptor {
         let last = self.layers.len() - 1;
         for (i, (enc, hs)) in self.layers.iter_mut().enumerate() {
             self.scratch.clear();
-            let target = if i == last {
-                &mut *out
-            } else {
-                &mut self.scratch
-            };
+            let target = if i == last { &mut *out } else { &mut self.scratch };
             let start = target.len();
             enc.update(&input, target);
             for (_, h) in hs.iter_mut() {
@@ -416,10 +355,7 @@ impl PayloadEncryptor {
             for (_, h) in hs.iter_mut() {
                 h.update(&produced);
             }
-            results.push(LayerIntegrity {
-                tag,
-                digests: hs.into_iter().map(|(a, h)| (a, h.finalize())).collect(),
-            });
+            results.push(LayerIntegrity { tag, digests: hs.into_iter().map(|(a, h)| (a, h.finalize())).collect() });
             if i == last {
                 out.extend_from_slice(&produced);
             } else {
@@ -438,9 +374,7 @@ pub fn finish_cryptainer(
 ) -> Result<()> {
     let default_uid = cryptainer.keychain_uid;
     for (layer, integ) in cryptainer.payload_cipher_layers.iter_mut().zip(integrity) {
-        layer.payload_macs = Some(PayloadMacs {
-            tag: integ.tag.map(Bin),
-        });
+        layer.payload_macs = Some(PayloadMacs { tag: integ.tag.map(Bin) });
         for sig in &mut layer.payload_signatures {
             let digest = integ
                 .digests
@@ -453,11 +387,7 @@ pub fn finish_cryptainer(
             // The local key factory signs with its private key, creating the pair on first use.
             keys.public_key(&sig.payload_signature_trustee, &uid.0, algo, true)?;
             let private = keys.private_key(&sig.payload_signature_trustee, &uid.0, algo, &[])?;
-            sig.payload_signature_struct = Some(signature::sign(
-                &private,
-                sig.payload_signature_algo,
-                &digest,
-            )?);
+            sig.payload_signature_struct = Some(signature::sign(&private, sig.payload_signature_algo, &digest)?);
             sig.payload_digest_value = Some(Bin(digest));
         }
     }
@@ -477,9 +407,7 @@ pub fn encrypt_bytes(
     let mut out = Vec::with_capacity(payload.len() + 64);
     enc.update(payload, &mut out);
     let integrity = enc.finalize(&mut out);
-    c.payload_ciphertext_struct = Some(PayloadCiphertextStruct::Inline {
-        ciphertext_value: Bin(out),
-    });
+    c.payload_ciphertext_struct = Some(PayloadCiphertextStruct::Inline { ciphertext_value: Bin(out) });
     finish_cryptainer(&mut c, integrity, keys)?;
     Ok(c)
 }
@@ -496,49 +424,33 @@ pub struct Unwrapper<'a> {
 
 impl Unwrapper<'_> {
     /// Unwraps the key of every payload layer, reporting what happened; `None` for layers that failed.
-    pub fn unwrap_payload_keys(
-        &self,
-        cryptainer: &Cryptainer,
-        report: &mut OperationReport,
-    ) -> Vec<Option<SymKey>> {
+    pub fn unwrap_payload_keys(&self, cryptainer: &Cryptainer, report: &mut OperationReport) -> Vec<Option<SymKey>> {
         let n = cryptainer.payload_cipher_layers.len();
         let mut keys = Vec::with_capacity(n);
         for (i, layer) in cryptainer.payload_cipher_layers.iter().enumerate() {
-            let loc = format!(
-                "payload layer {}/{n} ({})",
-                i + 1,
-                layer.payload_cipher_algo
-            );
+            let loc = format!("payload layer {}/{n} ({})", i + 1, layer.payload_cipher_algo);
             let Some(ct) = &layer.key_ciphertext else {
-                report.add(
-                    &loc,
-                    None,
-                    Level::Error,
-                    Some(Problem::IntegrityFailure),
-                    "no key ciphertext",
-                );
+                report.add(&loc, None, Level::Error, Some(Problem::IntegrityFailure), "no key ciphertext");
                 keys.push(None);
                 continue;
             };
             let bytes = self.unwrap_layers(ct, &layer.key_cipher_layers, cryptainer, &loc, report);
-            keys.push(
-                bytes.and_then(|b| match SymKey::from_json(layer.payload_cipher_algo, &b) {
-                    Ok(k) => {
-                        report.add(&loc, None, Level::Info, None, "payload key recovered");
-                        Some(k)
-                    }
-                    Err(e) => {
-                        report.add(
-                            &loc,
-                            None,
-                            Level::Error,
-                            Some(Problem::IntegrityFailure),
-                            format!("payload key is malformed: {e}"),
-                        );
-                        None
-                    }
-                }),
-            );
+            keys.push(bytes.and_then(|b| match SymKey::from_json(layer.payload_cipher_algo, &b) {
+                Ok(k) => {
+                    report.add(&loc, None, Level::Info, None, "payload key recovered");
+                    Some(k)
+                }
+                Err(e) => {
+                    report.add(
+                        &loc,
+                        None,
+                        Level::Error,
+                        Some(Problem::IntegrityFailure),
+                        format!("payload key is malformed: {e}"),
+                    );
+                    None
+                }
+            }));
         }
         keys
     }
@@ -553,12 +465,7 @@ impl Unwrapper<'_> {
     ) -> Option<Zeroizing<Vec<u8>>> {
         let mut current = Zeroizing::new(ciphertext.to_vec());
         for (i, layer) in layers.iter().enumerate().rev() {
-            let l = format!(
-                "{loc} › key layer {}/{} ({})",
-                i + 1,
-                layers.len(),
-                layer.algo_name()
-            );
+            let l = format!("{loc} › key layer {}/{} ({})", i + 1, layers.len(), layer.algo_name());
             current = self.unwrap_single(&current, layer, c, &l, report)?;
         }
         Some(current)
@@ -573,13 +480,7 @@ impl Unwrapper<'_> {
         report: &mut OperationReport,
     ) -> Option<Zeroizing<Vec<u8>>> {
         let corrupted = |report: &mut OperationReport, who: Option<String>, what: String| {
-            report.add(
-                loc,
-                who,
-                Level::Error,
-                Some(Problem::IntegrityFailure),
-                what,
-            );
+            report.add(loc, who, Level::Error, Some(Problem::IntegrityFailure), what);
             None
         };
         match layer {
@@ -588,61 +489,38 @@ impl Unwrapper<'_> {
                 if let Some(pre) = self.predecrypted.and_then(|m| m.get(ciphertext)) {
                     return match parse_key_struct(pre) {
                         Ok(ks) => {
-                            report.add(
-                                loc,
-                                who,
-                                Level::Info,
-                                None,
-                                "key decrypted by the guardian (remote answer)",
-                            );
+                            report.add(loc, who, Level::Info, None, "key decrypted by the guardian (remote answer)");
                             Some(ks.key_bytes)
                         }
-                        Err(e) => {
-                            corrupted(report, who, format!("remote answer is malformed: {e}"))
-                        }
+                        Err(e) => corrupted(report, who, format!("remote answer is malformed: {e}")),
                     };
                 }
                 let uid = a.keychain_uid.unwrap_or(c.keychain_uid).0;
                 let cipherdict = match rsa_oaep::OaepCipherdict::from_json(ciphertext) {
                     Ok(cd) => cd,
-                    Err(e) => {
-                        return corrupted(report, who, format!("key ciphertext is malformed: {e}"))
-                    }
+                    Err(e) => return corrupted(report, who, format!("key ciphertext is malformed: {e}")),
                 };
                 let passphrases = self.passphrases.for_trustee(&a.key_cipher_trustee);
-                let key = match self.keys.private_key(
-                    &a.key_cipher_trustee,
-                    &uid,
-                    KeyAlgo::RsaOaep,
-                    &passphrases,
-                ) {
+                let key = match self.keys.private_key(&a.key_cipher_trustee, &uid, KeyAlgo::RsaOaep, &passphrases) {
                     Ok(k) => k,
                     Err(e) => {
                         let (problem, msg) = match &e {
                             Error::KeystoreNotFound(u) => (
-                                Problem::KeystoreNotFound {
-                                    keystore_uid: u.clone(),
-                                },
+                                Problem::KeystoreNotFound { keystore_uid: u.clone() },
                                 "keystore of this guardian is not imported".to_string(),
                             ),
-                            Error::KeyNotFound(k) => (
-                                Problem::PrivateKeyNotFound { key: k.clone() },
-                                format!("private key {k} is missing"),
-                            ),
+                            Error::KeyNotFound(k) => {
+                                (Problem::PrivateKeyNotFound { key: k.clone() }, format!("private key {k} is missing"))
+                            }
                             Error::WrongPassphrase(k) => (
                                 Problem::WrongPassphrase { key: k.clone() },
                                 if passphrases.is_empty() {
                                     format!("private key {k} needs a passphrase, none given")
                                 } else {
-                                    format!(
-                                        "wrong passphrase for private key {k} ({} tried)",
-                                        passphrases.len()
-                                    )
+                                    format!("wrong passphrase for private key {k} ({} tried)", passphrases.len())
                                 },
                             ),
-                            Error::NotSupported(m) => {
-                                (Problem::NotSupported, format!("not supported yet: {m}"))
-                            }
+                            Error::NotSupported(m) => (Problem::NotSupported, format!("not supported yet: {m}")),
                             other => (Problem::KeyDecryptionFailed, other.to_string()),
                         };
                         report.add(loc, who, Level::Error, Some(problem), msg);
@@ -673,9 +551,7 @@ impl Unwrapper<'_> {
             KeyCipherLayer::SharedSecret(s) => {
                 let d: SharedCipherdict = match crate::ejson::from_slice(ciphertext) {
                     Ok(d) => d,
-                    Err(e) => {
-                        return corrupted(report, None, format!("shared secret is malformed: {e}"))
-                    }
+                    Err(e) => return corrupted(report, None, format!("shared secret is malformed: {e}")),
                 };
                 let n = s.key_shared_secret_shards.len();
                 let k = s.key_shared_secret_threshold.0.max(1) as usize;
@@ -683,34 +559,20 @@ impl Unwrapper<'_> {
                     return corrupted(
                         report,
                         None,
-                        format!(
-                            "{} shard ciphertexts for {n} shards",
-                            d.shard_ciphertexts.len()
-                        ),
+                        format!("{} shard ciphertexts for {n} shards", d.shard_ciphertexts.len()),
                     );
                 }
                 let first_entry = report.entries.len();
                 let mut got: Vec<(u8, Vec<u8>)> = Vec::new();
-                for (j, (ct, shard)) in d
-                    .shard_ciphertexts
-                    .iter()
-                    .zip(&s.key_shared_secret_shards)
-                    .enumerate()
-                {
+                for (j, (ct, shard)) in d.shard_ciphertexts.iter().zip(&s.key_shared_secret_shards).enumerate() {
                     let sl = format!("{loc} › shard {}/{n}", j + 1);
-                    let Some(bytes) =
-                        self.unwrap_layers(ct, &shard.key_cipher_layers, c, &sl, report)
-                    else {
+                    let Some(bytes) = self.unwrap_layers(ct, &shard.key_cipher_layers, c, &sl, report) else {
                         continue;
                     };
                     match crate::ejson::from_slice::<(Int, SecretBin)>(&bytes) {
                         Ok((idx, b)) if (1..=255).contains(&idx.0) => {
                             if got.iter().any(|(i, _)| *i as i64 == idx.0) {
-                                corrupted(
-                                    report,
-                                    None,
-                                    format!("shard index {} appears twice", idx.0),
-                                );
+                                corrupted(report, None, format!("shard index {} appears twice", idx.0));
                             } else {
                                 got.push((idx.0 as u8, b.0.to_vec()));
                             }
@@ -728,23 +590,14 @@ impl Unwrapper<'_> {
                         loc,
                         None,
                         Level::Error,
-                        Some(Problem::NotEnoughShards {
-                            needed: k,
-                            found: got.len(),
-                        }),
+                        Some(Problem::NotEnoughShards { needed: k, found: got.len() }),
                         format!("{k} of {n} shards needed, {} found", got.len()),
                     );
                     None
                 } else {
                     match shamir::combine_secret(&got) {
                         Ok(secret) => {
-                            report.add(
-                                loc,
-                                None,
-                                Level::Info,
-                                None,
-                                format!("{k} of {n} shards recombined"),
-                            );
+                            report.add(loc, None, Level::Info, None, format!("{k} of {n} shards recombined"));
                             // Failures of other shards did not prevent this secret: they are warnings.
                             for e in &mut report.entries[first_entry..] {
                                 if e.level == Level::Error {
@@ -762,24 +615,17 @@ impl Unwrapper<'_> {
                 result
             }
             sym => {
-                let (algo, l) = sym
-                    .as_symmetric()
-                    .expect("remaining variants are symmetric");
+                let (algo, l) = sym.as_symmetric().expect("remaining variants are symmetric");
                 let Some(sub_ct) = &l.key_ciphertext else {
                     return corrupted(report, None, "no sub-key ciphertext".into());
                 };
                 let sub = self.unwrap_layers(sub_ct, &l.key_cipher_layers, c, loc, report)?;
                 let result = SymKey::from_json(algo, &sub).and_then(|subkey| {
-                    Cipherdict::from_json(ciphertext)
-                        .and_then(|cd| symmetric::decrypt(&subkey, &cd))
+                    Cipherdict::from_json(ciphertext).and_then(|cd| symmetric::decrypt(&subkey, &cd))
                 });
                 match result {
                     Ok(pt) => Some(pt),
-                    Err(e) => corrupted(
-                        report,
-                        None,
-                        format!("{algo} key layer does not decrypt: {e}"),
-                    ),
+                    Err(e) => corrupted(report, None, format!("{algo} key layer does not decrypt: {e}")),
                 }
             }
         }
@@ -799,31 +645,12 @@ impl PayloadDecryptor {
     pub fn new(cryptainer: &Cryptainer, keys: &[SymKey], verify_integrity: bool) -> Result<Self> {
         let mut layers = Vec::with_capacity(keys.len());
         for (layer, key) in cryptainer.payload_cipher_layers.iter().zip(keys).rev() {
-            let tag = layer
-                .payload_macs
-                .as_ref()
-                .and_then(|m| m.tag.as_ref())
-                .map(|t| t.0.as_slice());
-            let tag_to_use = if verify_integrity {
-                tag
-            } else {
-                tag.or(Some(&[0u8; 16][..]))
-            };
-            let digests: Vec<DigestAlgo> = layer
-                .payload_signatures
-                .iter()
-                .map(|s| s.payload_digest_algo)
-                .collect();
-            layers.push((
-                symmetric::Decryptor::new(key, tag_to_use)?,
-                hashers(&digests),
-            ));
+            let tag = layer.payload_macs.as_ref().and_then(|m| m.tag.as_ref()).map(|t| t.0.as_slice());
+            let tag_to_use = if verify_integrity { tag } else { tag.or(Some(&[0u8; 16][..])) };
+            let digests: Vec<DigestAlgo> = layer.payload_signatures.iter().map(|s| s.payload_digest_algo).collect();
+            layers.push((symmetric::Decryptor::new(key, tag_to_use)?, hashers(&digests)));
         }
-        Ok(PayloadDecryptor {
-            layers,
-            input: Vec::new(),
-            scratch: Vec::new(),
-        })
+        Ok(PayloadDecryptor { layers, input: Vec::new(), scratch: Vec::new() })
     }
 
     /// Decrypts a chunk of the outermost ciphertext, appending plaintext to `out`. Plaintext is not
@@ -883,12 +710,7 @@ pub fn verify_signatures(
     report: &mut OperationReport,
 ) {
     let n = cryptainer.payload_cipher_layers.len();
-    for (i, (layer, layer_digests)) in cryptainer
-        .payload_cipher_layers
-        .iter()
-        .zip(digests)
-        .enumerate()
-    {
+    for (i, (layer, layer_digests)) in cryptainer.payload_cipher_layers.iter().zip(digests).enumerate() {
         for (j, sig) in layer.payload_signatures.iter().enumerate() {
             let loc = format!(
                 "payload layer {}/{n} › signature {} ({}/{})",
@@ -898,11 +720,7 @@ pub fn verify_signatures(
                 sig.payload_digest_algo
             );
             let who = Some(sig.payload_signature_trustee.label());
-            let Some(actual) = layer_digests
-                .iter()
-                .find(|(a, _)| *a == sig.payload_digest_algo)
-                .map(|(_, d)| d)
-            else {
+            let Some(actual) = layer_digests.iter().find(|(a, _)| *a == sig.payload_digest_algo).map(|(_, d)| d) else {
                 continue;
             };
             if let Some(expected) = &sig.payload_digest_value {
@@ -918,13 +736,7 @@ pub fn verify_signatures(
                 }
             }
             let Some(st) = &sig.payload_signature_struct else {
-                report.add(
-                    &loc,
-                    who,
-                    Level::Error,
-                    Some(Problem::SignatureInvalid),
-                    "signature is missing",
-                );
+                report.add(&loc, who, Level::Error, Some(Problem::SignatureInvalid), "signature is missing");
                 continue;
             };
             let uid = sig.keychain_uid.unwrap_or(cryptainer.keychain_uid).0;
@@ -939,13 +751,7 @@ pub fn verify_signatures(
                 ),
                 Ok(pk) => match signature::verify(&pk, sig.payload_signature_algo, actual, st) {
                     Ok(()) => report.add(&loc, who, Level::Info, None, "signature is valid"),
-                    Err(e) => report.add(
-                        &loc,
-                        who,
-                        Level::Error,
-                        Some(Problem::SignatureInvalid),
-                        e.to_string(),
-                    ),
+                    Err(e) => report.add(&loc, who, Level::Error, Some(Problem::SignatureInvalid), e.to_string()),
                 },
             }
         }
@@ -970,13 +776,7 @@ pub fn decrypt_bytes(
                 "payload is offloaded but was not given",
             ))
         }
-        (None, _) => {
-            return Err(Error::validation(
-                "cryptainer",
-                "payload_ciphertext_struct",
-                "unfinished cryptainer",
-            ))
-        }
+        (None, _) => return Err(Error::validation("cryptainer", "payload_ciphertext_struct", "unfinished cryptainer")),
     };
     let mut report = OperationReport::default();
     let keys = unwrapper.unwrap_payload_keys(cryptainer, &mut report);

@@ -68,9 +68,7 @@ pub struct DateTimeMs(pub i64);
 impl DateTimeMs {
     /// The current time.
     pub fn now() -> Self {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         DateTimeMs(d.as_millis() as i64)
     }
 }
@@ -80,13 +78,7 @@ impl fmt::Display for DateTimeMs {
         let secs = self.0.div_euclid(1000);
         let (days, sod) = (secs.div_euclid(86400), secs.rem_euclid(86400));
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        )
+        write!(f, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", sod / 3600, sod / 60 % 60, sod % 60)
     }
 }
 
@@ -112,42 +104,26 @@ fn parse_binary(v: &Value) -> std::result::Result<(Vec<u8>, String), String> {
         return Err("expected a {\"$binary\": ...} object".into());
     };
     let (b64, subtype) = match (m.get("$binary"), m.get("$type"), m.len()) {
-        (Some(Value::Object(inner)), None, 1) => {
-            match (inner.get("base64"), inner.get("subType"), inner.len()) {
-                (Some(Value::String(b)), Some(Value::String(t)), 2) => (b, t.clone()),
-                _ => {
-                    return Err(
-                        "$binary must have exactly the string fields base64 and subType".into(),
-                    )
-                }
-            }
-        }
+        (Some(Value::Object(inner)), None, 1) => match (inner.get("base64"), inner.get("subType"), inner.len()) {
+            (Some(Value::String(b)), Some(Value::String(t)), 2) => (b, t.clone()),
+            _ => return Err("$binary must have exactly the string fields base64 and subType".into()),
+        },
         (Some(Value::String(b)), Some(Value::String(t)), 2) => (b, t.clone()),
         _ => return Err("expected a {\"$binary\": ...} object".into()),
     };
-    let bytes = B64
-        .decode(b64)
-        .map_err(|e| format!("bad base64 in $binary: {e}"))?;
+    let bytes = B64.decode(b64).map_err(|e| format!("bad base64 in $binary: {e}"))?;
     let subtype = subtype.to_ascii_lowercase();
-    let subtype = if subtype.len() == 1 {
-        format!("0{subtype}")
-    } else {
-        subtype
-    };
+    let subtype = if subtype.len() == 1 { format!("0{subtype}") } else { subtype };
     Ok((bytes, subtype))
 }
 
 fn parse_int_str(s: &str) -> std::result::Result<i64, String> {
-    s.trim_start_matches('+')
-        .parse::<i64>()
-        .map_err(|e| format!("bad integer {s:?}: {e}"))
+    s.trim_start_matches('+').parse::<i64>().map_err(|e| format!("bad integer {s:?}: {e}"))
 }
 
 fn parse_int(v: &Value) -> std::result::Result<i64, String> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| format!("expected an integer, got {n}")),
+        Value::Number(n) => n.as_i64().ok_or_else(|| format!("expected an integer, got {n}")),
         _ => match (single(v, "$numberInt"), single(v, "$numberLong")) {
             (Some(Value::String(s)), _) => {
                 let n = parse_int_str(s)?;
@@ -166,9 +142,7 @@ fn parse_uuid(v: &Value) -> std::result::Result<uuid::Uuid, String> {
     }
     let (bytes, subtype) = parse_binary(v)?;
     if subtype != "04" && subtype != "03" {
-        return Err(format!(
-            "expected a UUID (binary subtype 03 or 04), got subtype {subtype}"
-        ));
+        return Err(format!("expected a UUID (binary subtype 03 or 04), got subtype {subtype}"));
     }
     uuid::Uuid::from_slice(&bytes).map_err(|_| format!("a UUID has 16 bytes, got {}", bytes.len()))
 }
@@ -204,14 +178,7 @@ fn parse_iso8601_ms(s: &str) -> std::result::Result<i64, String> {
     {
         return Err(err());
     }
-    let (y, mo, d, h, mi, se) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return Err(err());
     }
@@ -232,11 +199,7 @@ fn parse_iso8601_ms(s: &str) -> std::result::Result<i64, String> {
     }
     let offset_min = match s.get(i..) {
         Some("Z") | Some("z") | Some("") => 0,
-        Some(tz)
-            if tz.len() == 6
-                && (tz.starts_with('+') || tz.starts_with('-'))
-                && &tz[3..4] == ":" =>
-        {
+        Some(tz) if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
             let sign = if tz.starts_with('-') { -1 } else { 1 };
             sign * (num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?)
         }
@@ -270,19 +233,14 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 macro_rules! value_serde {
     ($t:ty, |$s:ident| $ser:expr, |$v:ident| $de:expr) => {
         impl Serialize for $t {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
                 let $s = self;
                 let value: Value = $ser;
                 value.serialize(serializer)
             }
         }
         impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> std::result::Result<Self, D::Error> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
                 let $v = Value::deserialize(deserializer)?;
                 $de.map_err(D::Error::custom)
             }
@@ -290,20 +248,14 @@ macro_rules! value_serde {
     };
 }
 
-value_serde!(Bin, |s| binary_value(&s.0, "00"), |v| parse_binary(&v)
-    .and_then(|(b, t)| {
-        if t == "00" {
-            Ok(Bin(b))
-        } else {
-            Err(format!(
-                "expected bytes (binary subtype 00), got subtype {t}"
-            ))
-        }
-    }));
-value_serde!(Uid, |s| binary_value(s.0.as_bytes(), "04"), |v| parse_uuid(
-    &v
-)
-.map(Uid));
+value_serde!(Bin, |s| binary_value(&s.0, "00"), |v| parse_binary(&v).and_then(|(b, t)| {
+    if t == "00" {
+        Ok(Bin(b))
+    } else {
+        Err(format!("expected bytes (binary subtype 00), got subtype {t}"))
+    }
+}));
+value_serde!(Uid, |s| binary_value(s.0.as_bytes(), "04"), |v| parse_uuid(&v).map(Uid));
 value_serde!(Int, |s| int_value(s.0), |v| parse_int(&v).map(Int));
 value_serde!(
     DateTimeMs,
@@ -384,9 +336,7 @@ impl SecretBin {
         out.extend_from_slice(b"{\"$binary\": {\"base64\": \"");
         let start = out.len();
         out.resize(start + bytes.len().div_ceil(3) * 4, 0);
-        let n = B64
-            .encode_slice(bytes, &mut out[start..])
-            .expect("buffer sized for base64");
+        let n = B64.encode_slice(bytes, &mut out[start..]).expect("buffer sized for base64");
         out.truncate(start + n);
         out.extend_from_slice(b"\", \"subType\": \"00\"}}");
     }
@@ -452,10 +402,7 @@ fn write_str(s: &str, out: &mut Vec<u8>) {
 
 /// Serializes a value into wacryptolib's canonical Extended JSON bytes.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let v = serde_json::to_value(value).map_err(|e| Error::Json {
-        path: ".".into(),
-        message: e.to_string(),
-    })?;
+    let v = serde_json::to_value(value).map_err(|e| Error::Json { path: ".".into(), message: e.to_string() })?;
     let mut out = Vec::new();
     write_value(&v, &mut out);
     Ok(out)
@@ -469,19 +416,13 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 /// Same as [`from_slice`] with an explicit size limit.
 pub fn from_slice_limited<T: DeserializeOwned>(bytes: &[u8], max_bytes: usize) -> Result<T> {
     if bytes.len() > max_bytes {
-        return Err(Error::Limit(format!(
-            "JSON document of {} bytes, at most {max_bytes} accepted",
-            bytes.len()
-        )));
+        return Err(Error::Limit(format!("JSON document of {} bytes, at most {max_bytes} accepted", bytes.len())));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let result: std::result::Result<T, _> = serde_path_to_error::deserialize(de);
     let value = result.map_err(|e| {
         let path = e.path().to_string();
-        Error::Json {
-            path,
-            message: e.into_inner().to_string(),
-        }
+        Error::Json { path, message: e.into_inner().to_string() }
     })?;
     Ok(value)
 }
@@ -496,26 +437,15 @@ pub fn canonicalize(v: &Value) -> Result<Value> {
 
 fn canonicalize_at(v: &Value, depth: usize, path: &str) -> Result<Value> {
     if depth > MAX_VALUE_DEPTH {
-        return Err(Error::Limit(format!(
-            "value nested deeper than {MAX_VALUE_DEPTH} levels at {path}"
-        )));
+        return Err(Error::Limit(format!("value nested deeper than {MAX_VALUE_DEPTH} levels at {path}")));
     }
-    let bad = |message: String| Error::Json {
-        path: if path.is_empty() {
-            ".".into()
-        } else {
-            path.into()
-        },
-        message,
-    };
+    let bad = |message: String| Error::Json { path: if path.is_empty() { ".".into() } else { path.into() }, message };
     Ok(match v {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 int_value(i)
             } else {
-                let f = n
-                    .as_f64()
-                    .ok_or_else(|| bad(format!("number {n} out of range")))?;
+                let f = n.as_f64().ok_or_else(|| bad(format!("number {n} out of range")))?;
                 let mut m = Map::new();
                 m.insert("$numberDouble".into(), Value::String(python_float_repr(f)));
                 Value::Object(m)
@@ -531,11 +461,7 @@ fn canonicalize_at(v: &Value, depth: usize, path: &str) -> Result<Value> {
         Value::Object(m) => {
             if m.contains_key("$binary") {
                 let (bytes, subtype) = parse_binary(v).map_err(bad)?;
-                let subtype = if subtype == "03" {
-                    "04".to_string()
-                } else {
-                    subtype
-                };
+                let subtype = if subtype == "03" { "04".to_string() } else { subtype };
                 binary_value(&bytes, &subtype)
             } else if m.contains_key("$uuid") {
                 binary_value(parse_uuid(v).map_err(bad)?.as_bytes(), "04")
@@ -554,10 +480,7 @@ fn canonicalize_at(v: &Value, depth: usize, path: &str) -> Result<Value> {
             } else {
                 let mut o = Map::new();
                 for (k, x) in m {
-                    o.insert(
-                        k.clone(),
-                        canonicalize_at(x, depth + 1, &format!("{path}.{k}"))?,
-                    );
+                    o.insert(k.clone(), canonicalize_at(x, depth + 1, &format!("{path}.{k}"))?);
                 }
                 Value::Object(o)
             }
@@ -596,10 +519,7 @@ mod tests {
     fn known_vector() {
         let mut m = Map::new();
         m.insert("a".into(), Value::String("hêllo".into()));
-        m.insert(
-            "b".into(),
-            serde_json::to_value(Bin(b"xyz".to_vec())).unwrap(),
-        );
+        m.insert("b".into(), serde_json::to_value(Bin(b"xyz".to_vec())).unwrap());
         let uid = uuid::Uuid::parse_str("7c0b18f5-f410-4e83-9263-b38c2328e516").unwrap();
         m.insert("c".into(), serde_json::to_value(Uid(uid)).unwrap());
         let out = to_vec(&Value::Object(m)).unwrap();
@@ -615,9 +535,7 @@ mod tests {
         assert_eq!(b.0, b"xyz");
         let u: Uid = from_slice(br#"{"$uuid": "7c0b18f5f4104e839263b38c2328e516"}"#).unwrap();
         assert_eq!(u.to_string(), "7c0b18f5-f410-4e83-9263-b38c2328e516");
-        let u3: Uid =
-            from_slice(br#"{"$binary": {"base64": "fAsY9fQQToOSY7OMIyjlFg==", "subType": "03"}}"#)
-                .unwrap();
+        let u3: Uid = from_slice(br#"{"$binary": {"base64": "fAsY9fQQToOSY7OMIyjlFg==", "subType": "03"}}"#).unwrap();
         assert_eq!(u3, u);
         let i: Int = from_slice(b"5").unwrap();
         assert_eq!(i, Int(5));
@@ -635,9 +553,7 @@ mod tests {
             #[allow(dead_code)]
             a: Vec<Bin>,
         }
-        let err =
-            from_slice::<T>(br#"{"a": [{"$binary": {"base64": "eHl6", "subType": "00"}}, 3]}"#)
-                .unwrap_err();
+        let err = from_slice::<T>(br#"{"a": [{"$binary": {"base64": "eHl6", "subType": "00"}}, 3]}"#).unwrap_err();
         assert!(err.to_string().contains("a[1]"), "{err}");
     }
 
@@ -645,10 +561,7 @@ mod tests {
     fn python_escapes() {
         let mut out = Vec::new();
         write_value(&Value::String("a\"\\\n\u{1}\u{7f}é😀".into()), &mut out);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#""a\"\\\n\u0001\u007f\u00e9\ud83d\ude00""#
-        );
+        assert_eq!(String::from_utf8(out).unwrap(), r#""a\"\\\n\u0001\u007f\u00e9\ud83d\ude00""#);
     }
 
     #[test]

@@ -86,23 +86,12 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(
-        op: &'static str,
-        path: impl Into<PathBuf>,
-    ) -> impl FnOnce(std::io::Error) -> Error {
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { op, path, source }
     }
 
-    pub(crate) fn validation(
-        what: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Error {
-        Error::Validation {
-            what,
-            path: path.into(),
-            message: message.into(),
-        }
+    pub(crate) fn validation(what: &'static str, path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Validation { what, path: path.into(), message: message.into() }
     }
 }

@@ -64,14 +64,8 @@ impl std::fmt::Debug for KeystoreMetadata {
             .field("keystore_type", &self.keystore_type)
             .field("keystore_uid", &self.keystore_uid)
             .field("keystore_owner", &self.keystore_owner)
-            .field(
-                "keystore_creation_datetime",
-                &self.keystore_creation_datetime,
-            )
-            .field(
-                "keystore_secret",
-                &self.keystore_secret.as_ref().map(|_| "<redacted>"),
-            )
+            .field("keystore_creation_datetime", &self.keystore_creation_datetime)
+            .field("keystore_secret", &self.keystore_secret.as_ref().map(|_| "<redacted>"))
             .field("keystore_passphrase_hint", &self.keystore_passphrase_hint)
             .finish()
     }
@@ -82,21 +76,13 @@ impl KeystoreMetadata {
     pub fn validate(&self) -> Result<()> {
         const W: &str = "keystore metadata";
         if self.keystore_format != KEYSTORE_FORMAT {
-            return Err(Error::validation(
-                W,
-                "keystore_format",
-                format!("unknown format {:?}", self.keystore_format),
-            ));
+            return Err(Error::validation(W, "keystore_format", format!("unknown format {:?}", self.keystore_format)));
         }
         if self.keystore_owner.is_empty() {
             return Err(Error::validation(W, "keystore_owner", "must not be empty"));
         }
         if self.keystore_passphrase_hint.as_deref() == Some("") {
-            return Err(Error::validation(
-                W,
-                "keystore_passphrase_hint",
-                "must not be empty",
-            ));
+            return Err(Error::validation(W, "keystore_passphrase_hint", "must not be empty"));
         }
         Ok(())
     }
@@ -139,13 +125,8 @@ impl FilesystemKeystore {
     }
 
     fn key_path(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo, public: bool) -> PathBuf {
-        let suffix = if public {
-            PUBLIC_SUFFIX
-        } else {
-            PRIVATE_SUFFIX
-        };
-        self.dir
-            .join(format!("{}_{}{}", uid_str(keychain_uid), algo, suffix))
+        let suffix = if public { PUBLIC_SUFFIX } else { PRIVATE_SUFFIX };
+        self.dir.join(format!("{}_{}{}", uid_str(keychain_uid), algo, suffix))
     }
 
     /// Reads the metadata file (or its legacy name).
@@ -154,10 +135,7 @@ impl FilesystemKeystore {
         if !path.exists() {
             path = self.dir.join(LEGACY_METADATA_FILENAME);
             if !path.exists() {
-                return Err(Error::KeystoreNotFound(format!(
-                    "{} (no {METADATA_FILENAME})",
-                    self.dir.display()
-                )));
+                return Err(Error::KeystoreNotFound(format!("{} (no {METADATA_FILENAME})", self.dir.display())));
             }
         }
         let bytes = read_limited(&path, 1 << 20)?;
@@ -169,37 +147,23 @@ impl FilesystemKeystore {
     /// Writes the metadata file atomically.
     pub fn set_metadata(&self, metadata: &KeystoreMetadata) -> Result<()> {
         metadata.validate()?;
-        write_atomic(
-            &self.dir.join(METADATA_FILENAME),
-            &crate::ejson::to_vec(metadata)?,
-            true,
-        )
+        write_atomic(&self.dir.join(METADATA_FILENAME), &crate::ejson::to_vec(metadata)?, true)
     }
 
     /// PEM bytes of a public key.
     pub fn public_key_pem(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo) -> Result<Vec<u8>> {
         let p = self.key_path(keychain_uid, algo, true);
         if !p.is_file() {
-            return Err(Error::KeyNotFound(format!(
-                "{algo}/{}",
-                uid_str(keychain_uid)
-            )));
+            return Err(Error::KeyNotFound(format!("{algo}/{}", uid_str(keychain_uid))));
         }
         read_limited(&p, crate::keys::MAX_PEM_BYTES as u64)
     }
 
     /// PEM bytes of a private key.
-    pub fn private_key_pem(
-        &self,
-        keychain_uid: &uuid::Uuid,
-        algo: KeyAlgo,
-    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    pub fn private_key_pem(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let p = self.key_path(keychain_uid, algo, false);
         if !p.is_file() {
-            return Err(Error::KeyNotFound(format!(
-                "private {algo}/{}",
-                uid_str(keychain_uid)
-            )));
+            return Err(Error::KeyNotFound(format!("private {algo}/{}", uid_str(keychain_uid))));
         }
         read_limited(&p, crate::keys::MAX_PEM_BYTES as u64).map(zeroize::Zeroizing::new)
     }
@@ -210,12 +174,7 @@ impl FilesystemKeystore {
     }
 
     /// Loads and decrypts a private key, trying no passphrase then each given one (as wacryptolib).
-    pub fn private_key(
-        &self,
-        keychain_uid: &uuid::Uuid,
-        algo: KeyAlgo,
-        passphrases: &[&str],
-    ) -> Result<PrivateKey> {
+    pub fn private_key(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo, passphrases: &[&str]) -> Result<PrivateKey> {
         let pem = self.private_key_pem(keychain_uid, algo)?;
         let name = format!("{algo}/{}", uid_str(keychain_uid));
         match PrivateKey::from_pem(&pem, algo, None, &name) {
@@ -232,34 +191,18 @@ impl FilesystemKeystore {
     }
 
     /// Stores a public key; fails if one exists.
-    pub fn set_public_key(
-        &self,
-        keychain_uid: &uuid::Uuid,
-        algo: KeyAlgo,
-        pem: &[u8],
-    ) -> Result<()> {
+    pub fn set_public_key(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo, pem: &[u8]) -> Result<()> {
         if self.has_public_key(keychain_uid, algo) {
-            return Err(Error::KeyExists(format!(
-                "{algo}/{}",
-                uid_str(keychain_uid)
-            )));
+            return Err(Error::KeyExists(format!("{algo}/{}", uid_str(keychain_uid))));
         }
         write_atomic(&self.key_path(keychain_uid, algo, true), pem, false)
     }
 
     /// Stores a private key (whose public key must exist); fails if one exists.
-    pub fn set_private_key(
-        &self,
-        keychain_uid: &uuid::Uuid,
-        algo: KeyAlgo,
-        pem: &[u8],
-    ) -> Result<()> {
+    pub fn set_private_key(&self, keychain_uid: &uuid::Uuid, algo: KeyAlgo, pem: &[u8]) -> Result<()> {
         let p = self.key_path(keychain_uid, algo, false);
         if p.exists() {
-            return Err(Error::KeyExists(format!(
-                "private {algo}/{}",
-                uid_str(keychain_uid)
-            )));
+            return Err(Error::KeyExists(format!("private {algo}/{}", uid_str(keychain_uid))));
         }
         if !self.has_public_key(keychain_uid, algo) {
             return Err(Error::KeyNotFound(format!(
@@ -292,12 +235,7 @@ impl FilesystemKeystore {
     ) -> Result<PublicKey> {
         let private = crate::keys::generate(algo, opts)?;
         let public = private.public_key();
-        self.set_keypair(
-            keychain_uid,
-            algo,
-            &public.to_pem()?,
-            &private.to_pem(passphrase)?,
-        )?;
+        self.set_keypair(keychain_uid, algo, &public.to_pem()?, &private.to_pem(passphrase)?)?;
         Ok(public)
     }
 
@@ -318,11 +256,7 @@ impl FilesystemKeystore {
                 continue;
             };
             let private_key_present = self.key_path(&uid, algo, false).is_file();
-            out.push(KeypairIdentifier {
-                keychain_uid: uid,
-                key_algo: algo,
-                private_key_present,
-            });
+            out.push(KeypairIdentifier { keychain_uid: uid, key_algo: algo, private_key_present });
         }
         out.sort();
         Ok(out)
@@ -365,11 +299,7 @@ pub fn create_authenticator(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<KeystoreMetadata> {
     if params.owner.trim().is_empty() {
-        return Err(Error::validation(
-            "authenticator",
-            "keystore_owner",
-            "the owner name must not be empty",
-        ));
+        return Err(Error::validation("authenticator", "keystore_owner", "the owner name must not be empty"));
     }
     if params.passphrase_hint.trim().is_empty() {
         return Err(Error::validation(
@@ -386,25 +316,13 @@ pub fn create_authenticator(
         ));
     }
     if params.keypair_count == 0 || params.keypair_count > 100 {
-        return Err(Error::validation(
-            "authenticator",
-            "keypair_count",
-            "must be between 1 and 100",
-        ));
+        return Err(Error::validation("authenticator", "keypair_count", "must be between 1 and 100"));
     }
     if dir.join(METADATA_FILENAME).exists() || dir.join(LEGACY_METADATA_FILENAME).exists() {
         return Err(Error::KeystoreExists(dir.display().to_string()));
     }
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(Error::io("listing", dir))?
-            .next()
-            .is_some()
-    {
-        return Err(Error::KeystoreExists(format!(
-            "{} (folder not empty)",
-            dir.display()
-        )));
+    if dir.exists() && std::fs::read_dir(dir).map_err(Error::io("listing", dir))?.next().is_some() {
+        return Err(Error::KeystoreExists(format!("{} (folder not empty)", dir.display())));
     }
     if !dir.exists() {
         std::fs::create_dir(dir).map_err(Error::io("creating", dir))?;
@@ -420,10 +338,7 @@ pub fn create_authenticator(
     };
     let ks = FilesystemKeystore::open(dir)?;
     ks.set_metadata(&metadata)?;
-    let opts = KeygenOptions {
-        bits: params.key_bits,
-        ..Default::default()
-    };
+    let opts = KeygenOptions { bits: params.key_bits, ..Default::default() };
     for i in 0..params.keypair_count {
         ks.generate_keypair(&new_uid(), KeyAlgo::RsaOaep, opts, Some(passphrase))?;
         progress(i + 1, params.keypair_count);
@@ -445,9 +360,7 @@ pub struct PassphraseCheck {
 impl PassphraseCheck {
     /// Whether every key is present and opens.
     pub fn is_ok(&self) -> bool {
-        self.missing_private_keys.is_empty()
-            && self.undecodable.is_empty()
-            && !self.valid.is_empty()
+        self.missing_private_keys.is_empty() && self.undecodable.is_empty() && !self.valid.is_empty()
     }
 }
 
@@ -503,10 +416,7 @@ impl KeystorePool {
     }
 
     fn foreign_dir(&self, keystore_uid: &uuid::Uuid) -> PathBuf {
-        self.root.join(FOREIGN_KEYSTORES_DIRNAME).join(format!(
-            "{FOREIGN_KEYSTORE_PREFIX}{}",
-            uid_str(keystore_uid)
-        ))
+        self.root.join(FOREIGN_KEYSTORES_DIRNAME).join(format!("{FOREIGN_KEYSTORE_PREFIX}{}", uid_str(keystore_uid)))
     }
 
     /// An imported keystore.
@@ -526,15 +436,8 @@ impl KeystorePool {
         }
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&dir).map_err(Error::io("listing", &dir))? {
-            let name = entry
-                .map_err(Error::io("listing", &dir))?
-                .file_name()
-                .to_string_lossy()
-                .into_owned();
-            if let Some(u) = name
-                .strip_prefix(FOREIGN_KEYSTORE_PREFIX)
-                .and_then(|u| uuid::Uuid::parse_str(u).ok())
-            {
+            let name = entry.map_err(Error::io("listing", &dir))?.file_name().to_string_lossy().into_owned();
+            if let Some(u) = name.strip_prefix(FOREIGN_KEYSTORE_PREFIX).and_then(|u| uuid::Uuid::parse_str(u).ok()) {
                 out.push(u);
             }
         }
@@ -545,19 +448,12 @@ impl KeystorePool {
     /// Imports an authenticator folder: metadata (without its gateway secret), public keys, and private keys
     /// when asked. Existing keystores are completed with missing keys. Returns the metadata and whether the
     /// keystore already existed.
-    pub fn import_authenticator(
-        &self,
-        src: &Path,
-        include_private_keys: bool,
-    ) -> Result<(KeystoreMetadata, bool)> {
+    pub fn import_authenticator(&self, src: &Path, include_private_keys: bool) -> Result<(KeystoreMetadata, bool)> {
         let source = FilesystemKeystore::open(src)?;
         let mut metadata = source.metadata()?;
         let keypairs = source.list_keypairs()?;
         if keypairs.is_empty() {
-            return Err(Error::KeyNotFound(format!(
-                "no keypair in {}",
-                src.display()
-            )));
+            return Err(Error::KeyNotFound(format!("no keypair in {}", src.display())));
         }
         let uid = metadata.keystore_uid.0;
         let dir = self.foreign_dir(&uid);
@@ -565,11 +461,7 @@ impl KeystorePool {
         if existed {
             let current = FilesystemKeystore::open(&dir)?.metadata()?;
             if current.keystore_uid != metadata.keystore_uid {
-                return Err(Error::validation(
-                    "keystore",
-                    "keystore_uid",
-                    "imported keystore uid mismatch",
-                ));
+                return Err(Error::validation("keystore", "keystore_uid", "imported keystore uid mismatch"));
             }
         } else {
             let parent = self.root.join(FOREIGN_KEYSTORES_DIRNAME);

@@ -54,10 +54,7 @@ impl Trustee {
     pub fn label(&self) -> String {
         match self {
             Trustee::LocalKeyfactory => "local key factory".into(),
-            Trustee::Authenticator {
-                keystore_uid,
-                keystore_owner: Some(o),
-            } if !o.is_empty() => {
+            Trustee::Authenticator { keystore_uid, keystore_owner: Some(o) } if !o.is_empty() => {
                 format!("authenticator '{o}' ({keystore_uid})")
             }
             Trustee::Authenticator { keystore_uid, .. } => format!("authenticator {keystore_uid}"),
@@ -406,31 +403,17 @@ impl Cryptainer {
         }
         if let Some(m) = &self.cryptainer_metadata {
             if !m.is_object() {
-                return Err(Error::validation(
-                    W,
-                    "cryptainer_metadata",
-                    "must be a dict or null",
-                ));
+                return Err(Error::validation(W, "cryptainer_metadata", "must be a dict or null"));
             }
         }
-        if self.cryptainer_state == CryptainerState::Finished
-            && self.payload_ciphertext_struct.is_none()
-        {
-            return Err(Error::validation(
-                W,
-                "payload_ciphertext_struct",
-                "missing in a finished cryptainer",
-            ));
+        if self.cryptainer_state == CryptainerState::Finished && self.payload_ciphertext_struct.is_none() {
+            return Err(Error::validation(W, "payload_ciphertext_struct", "missing in a finished cryptainer"));
         }
         validate_payload_layers(&self.payload_cipher_layers, true, W)?;
         if self.cryptainer_state == CryptainerState::Finished {
             for (i, l) in self.payload_cipher_layers.iter().enumerate() {
                 if l.payload_macs.is_none() {
-                    return Err(Error::validation(
-                        W,
-                        format!("payload_cipher_layers[{i}].payload_macs"),
-                        "missing",
-                    ));
+                    return Err(Error::validation(W, format!("payload_cipher_layers[{i}].payload_macs"), "missing"));
                 }
             }
         }
@@ -443,79 +426,40 @@ impl Cryptainer {
     }
 }
 
-fn validate_payload_layers(
-    layers: &[PayloadCipherLayer],
-    for_cryptainer: bool,
-    what: &'static str,
-) -> Result<()> {
+fn validate_payload_layers(layers: &[PayloadCipherLayer], for_cryptainer: bool, what: &'static str) -> Result<()> {
     if layers.is_empty() {
-        return Err(Error::validation(
-            what,
-            "payload_cipher_layers",
-            "must not be empty",
-        ));
+        return Err(Error::validation(what, "payload_cipher_layers", "must not be empty"));
     }
     if layers.len() > MAX_LAYERS {
-        return Err(Error::Limit(format!(
-            "more than {MAX_LAYERS} payload cipher layers"
-        )));
+        return Err(Error::Limit(format!("more than {MAX_LAYERS} payload cipher layers")));
     }
     for (i, layer) in layers.iter().enumerate() {
         let p = format!("payload_cipher_layers[{i}]");
-        check_presence(
-            what,
-            &format!("{p}.key_ciphertext"),
-            layer.key_ciphertext.is_some(),
-            for_cryptainer,
-        )?;
+        check_presence(what, &format!("{p}.key_ciphertext"), layer.key_ciphertext.is_some(), for_cryptainer)?;
         if !for_cryptainer && layer.payload_macs.is_some() {
-            return Err(Error::validation(
-                what,
-                format!("{p}.payload_macs"),
-                "only allowed in cryptainers",
-            ));
+            return Err(Error::validation(what, format!("{p}.payload_macs"), "only allowed in cryptainers"));
         }
         if let Some(PayloadMacs { tag }) = &layer.payload_macs {
             if tag.is_some() != layer.payload_cipher_algo.is_authenticated() {
                 return Err(Error::validation(
                     what,
                     format!("{p}.payload_macs"),
-                    format!(
-                        "a tag is expected iff the cipher is authenticated ({})",
-                        layer.payload_cipher_algo
-                    ),
+                    format!("a tag is expected iff the cipher is authenticated ({})", layer.payload_cipher_algo),
                 ));
             }
         }
         for (j, s) in layer.payload_signatures.iter().enumerate() {
             let sp = format!("{p}.payload_signatures[{j}]");
-            if !for_cryptainer
-                && (s.payload_digest_value.is_some() || s.payload_signature_struct.is_some())
-            {
-                return Err(Error::validation(
-                    what,
-                    sp,
-                    "digest and signature values are only allowed in cryptainers",
-                ));
+            if !for_cryptainer && (s.payload_digest_value.is_some() || s.payload_signature_struct.is_some()) {
+                return Err(Error::validation(what, sp, "digest and signature values are only allowed in cryptainers"));
             }
         }
-        validate_key_layers(
-            &layer.key_cipher_layers,
-            for_cryptainer,
-            what,
-            &format!("{p}.key_cipher_layers"),
-            0,
-        )?;
+        validate_key_layers(&layer.key_cipher_layers, for_cryptainer, what, &format!("{p}.key_cipher_layers"), 0)?;
     }
     Ok(())
 }
 
-fn check_presence(
-    what: &'static str,
-    path: &str,
-    present: bool,
-    for_cryptainer: bool,
-) -> Result<()> {
+fn check_presence(what: &'static str, path: &str, present: bool, for_cryptainer: bool) -> Result<()> {
     match (present, for_cryptainer) {
         (false, true) => Err(Error::validation(what, path, "missing")),
         (true, false) => Err(Error::validation(what, path, "only allowed in cryptainers")),
@@ -531,17 +475,13 @@ fn validate_key_layers(
     depth: usize,
 ) -> Result<()> {
     if depth > MAX_KEY_LAYER_DEPTH {
-        return Err(Error::Limit(format!(
-            "key cipher layers nested deeper than {MAX_KEY_LAYER_DEPTH} at {path}"
-        )));
+        return Err(Error::Limit(format!("key cipher layers nested deeper than {MAX_KEY_LAYER_DEPTH} at {path}")));
     }
     if layers.is_empty() {
         return Err(Error::validation(what, path, "must not be empty"));
     }
     if layers.len() > MAX_LAYERS {
-        return Err(Error::Limit(format!(
-            "more than {MAX_LAYERS} key cipher layers at {path}"
-        )));
+        return Err(Error::Limit(format!("more than {MAX_LAYERS} key cipher layers at {path}")));
     }
     for (i, layer) in layers.iter().enumerate() {
         let p = format!("{path}[{i}]");
@@ -551,9 +491,7 @@ fn validate_key_layers(
                 let n = s.key_shared_secret_shards.len();
                 let k = s.key_shared_secret_threshold.0;
                 if n > MAX_SHARDS {
-                    return Err(Error::Limit(format!(
-                        "{n} shards at {p}, at most {MAX_SHARDS}"
-                    )));
+                    return Err(Error::Limit(format!("{n} shards at {p}, at most {MAX_SHARDS}")));
                 }
                 if k < 1 || k as usize > n {
                     return Err(Error::validation(
@@ -564,25 +502,12 @@ fn validate_key_layers(
                 }
                 for (j, shard) in s.key_shared_secret_shards.iter().enumerate() {
                     let sp = format!("{p}.key_shared_secret_shards[{j}].key_cipher_layers");
-                    validate_key_layers(
-                        &shard.key_cipher_layers,
-                        for_cryptainer,
-                        what,
-                        &sp,
-                        depth + 1,
-                    )?;
+                    validate_key_layers(&shard.key_cipher_layers, for_cryptainer, what, &sp, depth + 1)?;
                 }
             }
             sym => {
-                let (_, l) = sym
-                    .as_symmetric()
-                    .expect("remaining variants are symmetric");
-                check_presence(
-                    what,
-                    &format!("{p}.key_ciphertext"),
-                    l.key_ciphertext.is_some(),
-                    for_cryptainer,
-                )?;
+                let (_, l) = sym.as_symmetric().expect("remaining variants are symmetric");
+                check_presence(what, &format!("{p}.key_ciphertext"), l.key_ciphertext.is_some(), for_cryptainer)?;
                 validate_key_layers(
                     &l.key_cipher_layers,
                     for_cryptainer,
@@ -648,20 +573,14 @@ pub fn json_schema(for_cryptainer: bool) -> Value {
         "properties": {"payload_cipher_layers": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/payload_cipher_layer"}},
             "keychain_uid": {"$ref": "#/$defs/uid"}}});
     if for_cryptainer {
-        sym_layer["required"]
-            .as_array_mut()
-            .expect("array")
-            .push(json!("key_ciphertext"));
+        sym_layer["required"].as_array_mut().expect("array").push(json!("key_ciphertext"));
         sym_layer["properties"]["key_ciphertext"] = json!({"$ref": "#/$defs/binary"});
         signature["properties"]["payload_digest_value"] = json!({"$ref": "#/$defs/binary"});
         signature["properties"]["payload_signature_struct"] = json!({"type": "object", "additionalProperties": false,
             "required": ["signature_value", "signature_timestamp_utc"],
             "properties": {"signature_value": {"$ref": "#/$defs/binary"}, "signature_timestamp_utc": {"$ref": "#/$defs/int"}}});
         for k in ["key_ciphertext", "payload_macs"] {
-            payload_layer["required"]
-                .as_array_mut()
-                .expect("array")
-                .push(json!(k));
+            payload_layer["required"].as_array_mut().expect("array").push(json!(k));
         }
         payload_layer["properties"]["key_ciphertext"] = json!({"$ref": "#/$defs/binary"});
         payload_layer["properties"]["payload_macs"] = json!({"type": "object", "additionalProperties": false,
@@ -674,10 +593,7 @@ pub fn json_schema(for_cryptainer: bool) -> Value {
             "cryptainer_metadata",
             "payload_ciphertext_struct",
         ] {
-            root["required"]
-                .as_array_mut()
-                .expect("array")
-                .push(json!(k));
+            root["required"].as_array_mut().expect("array").push(json!(k));
         }
         let p = &mut root["properties"];
         p["cryptainer_format"] = json!({"const": CRYPTAINER_FORMAT});
@@ -694,11 +610,8 @@ pub fn json_schema(for_cryptainer: bool) -> Value {
     defs["payload_signature"] = signature;
     defs["payload_cipher_layer"] = payload_layer;
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    root["title"] = json!(if for_cryptainer {
-        "Flightbox cryptainer (cryptainer_1.0)"
-    } else {
-        "Flightbox cryptoconf"
-    });
+    root["title"] =
+        json!(if for_cryptainer { "Flightbox cryptainer (cryptainer_1.0)" } else { "Flightbox cryptoconf" });
     root["$defs"] = defs;
     root
 }

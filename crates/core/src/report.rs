@@ -104,9 +104,7 @@ impl OperationReport {
 
     /// Whether any entry names this problem.
     pub fn has_problem(&self, pred: impl Fn(&Problem) -> bool) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.problem.as_ref().is_some_and(&pred))
+        self.entries.iter().any(|e| e.problem.as_ref().is_some_and(&pred))
     }
 }
 

@@ -12,8 +12,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::cryptainer::{
-    finish_cryptainer, start_cryptainer, verify_signatures, PayloadDecryptor, PayloadEncryptor,
-    TrusteeKeys, Unwrapper,
+    finish_cryptainer, start_cryptainer, verify_signatures, PayloadDecryptor, PayloadEncryptor, TrusteeKeys, Unwrapper,
 };
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
@@ -71,10 +70,7 @@ pub fn encrypt_to_files(
         return Err(Error::Io {
             op: "creating",
             path: crypt_path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "a cryptainer of that name exists",
-            ),
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a cryptainer of that name exists"),
         });
     }
     let temp_json = with_suffix(crypt_path, TEMP_SUFFIX);
@@ -97,30 +93,22 @@ pub fn encrypt_to_files(
             total += n as u64;
             out.clear();
             enc.update(&buf[..n], &mut out);
-            writer
-                .write_all(&out)
-                .map_err(Error::io("writing", &temp_payload))?;
+            writer.write_all(&out).map_err(Error::io("writing", &temp_payload))?;
             progress(total);
         }
         zeroize::Zeroize::zeroize(&mut buf);
         out.clear();
         let integrity = enc.finalize(&mut out);
-        writer
-            .write_all(&out)
-            .map_err(Error::io("writing", &temp_payload))?;
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::io("writing", &temp_payload)(e.into_error()))?;
-        file.sync_all()
-            .map_err(Error::io("writing", &temp_payload))?;
+        writer.write_all(&out).map_err(Error::io("writing", &temp_payload))?;
+        let file = writer.into_inner().map_err(|e| Error::io("writing", &temp_payload)(e.into_error()))?;
+        file.sync_all().map_err(Error::io("writing", &temp_payload))?;
         drop(file);
         finish_cryptainer(&mut cryptainer, integrity, keys)?;
         if opts.inline {
             write_inline(&cryptainer, &temp_payload, crypt_path)?;
             let _ = std::fs::remove_file(&temp_payload);
         } else {
-            std::fs::rename(&temp_payload, &final_payload)
-                .map_err(Error::io("renaming", &temp_payload))?;
+            std::fs::rename(&temp_payload, &final_payload).map_err(Error::io("renaming", &temp_payload))?;
             write_atomic(crypt_path, &cryptainer.to_json()?, false)?;
         }
         let _ = std::fs::remove_file(&temp_json);
@@ -138,16 +126,16 @@ pub fn encrypt_to_files(
 fn write_inline(cryptainer: &Cryptainer, payload_file: &Path, crypt_path: &Path) -> Result<()> {
     const MARKER: &[u8] = b"{\"ciphertext_location\": \"offloaded\"}}";
     let json = cryptainer.to_json()?;
-    let prefix = json
-        .strip_suffix(MARKER)
-        .ok_or_else(|| Error::Encryption("unexpected cryptainer layout".into()))?;
+    let prefix = json.strip_suffix(MARKER).ok_or_else(|| Error::Encryption("unexpected cryptainer layout".into()))?;
     let temp = with_suffix(crypt_path, ".inline~");
     let result = (|| -> Result<()> {
         let mut w = BufWriter::new(File::create(&temp).map_err(Error::io("creating", &temp))?);
         let werr = Error::io("writing", &temp);
         let mut write = |b: &[u8]| w.write_all(b);
         let mut res = write(prefix);
-        res = res.and_then(|_| write(b"{\"ciphertext_location\": \"inline\", \"ciphertext_value\": {\"$binary\": {\"base64\": \""));
+        res = res.and_then(|_| {
+            write(b"{\"ciphertext_location\": \"inline\", \"ciphertext_value\": {\"$binary\": {\"base64\": \"")
+        });
         res.map_err(werr)?;
         let mut input = File::open(payload_file).map_err(Error::io("reading", payload_file))?;
         let mut buf = vec![0u8; 3 * (CHUNK_SIZE / 4)];
@@ -157,14 +145,10 @@ fn write_inline(cryptainer: &Cryptainer, payload_file: &Path, crypt_path: &Path)
                 break;
             }
             let enc = base64::engine::general_purpose::STANDARD.encode(&buf[..n]);
-            w.write_all(enc.as_bytes())
-                .map_err(Error::io("writing", &temp))?;
+            w.write_all(enc.as_bytes()).map_err(Error::io("writing", &temp))?;
         }
-        w.write_all(b"\", \"subType\": \"00\"}}}}")
-            .map_err(Error::io("writing", &temp))?;
-        let f = w
-            .into_inner()
-            .map_err(|e| Error::io("writing", &temp)(e.into_error()))?;
+        w.write_all(b"\", \"subType\": \"00\"}}}}").map_err(Error::io("writing", &temp))?;
+        let f = w.into_inner().map_err(|e| Error::io("writing", &temp)(e.into_error()))?;
         f.sync_all().map_err(Error::io("writing", &temp))?;
         std::fs::rename(&temp, crypt_path).map_err(Error::io("renaming", &temp))
     })();
@@ -190,11 +174,7 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
 /// Reads a cryptainer file (its offloaded payload stays on disk).
 pub fn load_cryptainer(crypt_path: &Path) -> Result<Cryptainer> {
     let meta = std::fs::metadata(crypt_path).map_err(Error::io("reading", crypt_path))?;
-    let limit = if payload_path(crypt_path).exists() {
-        MAX_OFFLOADED_JSON
-    } else {
-        MAX_INLINE_JSON
-    };
+    let limit = if payload_path(crypt_path).exists() { MAX_OFFLOADED_JSON } else { MAX_INLINE_JSON };
     if meta.len() > limit {
         return Err(Error::Limit(format!(
             "{} has {} bytes, at most {limit} accepted",
@@ -220,10 +200,7 @@ pub fn decrypt_to_file(
         return Err(Error::Io {
             op: "creating",
             path: output.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "file exists (use --force to replace it)",
-            ),
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "file exists (use --force to replace it)"),
         });
     }
     let cryptainer = load_cryptainer(crypt_path)?;
@@ -235,17 +212,13 @@ pub fn decrypt_to_file(
     let mut dec = PayloadDecryptor::new(&cryptainer, &keys, true)?;
     let temp = with_suffix(output, TEMP_SUFFIX);
     let result = (|| -> Result<Vec<crate::cryptainer::LayerDigests>> {
-        let mut w = BufWriter::with_capacity(
-            CHUNK_SIZE,
-            File::create(&temp).map_err(Error::io("creating", &temp))?,
-        );
+        let mut w = BufWriter::with_capacity(CHUNK_SIZE, File::create(&temp).map_err(Error::io("creating", &temp))?);
         let mut out = Vec::with_capacity(CHUNK_SIZE + 64);
-        let mut feed =
-            |chunk: &[u8], dec: &mut PayloadDecryptor, w: &mut BufWriter<File>| -> Result<()> {
-                out.clear();
-                dec.update(chunk, &mut out);
-                w.write_all(&out).map_err(Error::io("writing", &temp))
-            };
+        let mut feed = |chunk: &[u8], dec: &mut PayloadDecryptor, w: &mut BufWriter<File>| -> Result<()> {
+            out.clear();
+            dec.update(chunk, &mut out);
+            w.write_all(&out).map_err(Error::io("writing", &temp))
+        };
         match &cryptainer.payload_ciphertext_struct {
             Some(PayloadCiphertextStruct::Inline { ciphertext_value }) => {
                 let total = ciphertext_value.len() as u64;
@@ -270,20 +243,12 @@ pub fn decrypt_to_file(
                     progress(done, total);
                 }
             }
-            None => {
-                return Err(Error::validation(
-                    "cryptainer",
-                    "payload_ciphertext_struct",
-                    "unfinished cryptainer",
-                ))
-            }
+            None => return Err(Error::validation("cryptainer", "payload_ciphertext_struct", "unfinished cryptainer")),
         }
         out.clear();
         let digests = dec.finalize(&mut out)?;
         w.write_all(&out).map_err(Error::io("writing", &temp))?;
-        let f = w
-            .into_inner()
-            .map_err(|e| Error::io("writing", &temp)(e.into_error()))?;
+        let f = w.into_inner().map_err(|e| Error::io("writing", &temp)(e.into_error()))?;
         f.sync_all().map_err(Error::io("writing", &temp))?;
         Ok(digests)
     })();

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flightbox::cryptainer::{Passphrases, Unwrapper};
-use flightbox::keystore::{
-    create_authenticator, FilesystemKeystore, KeystorePool, NewAuthenticator,
-};
+use flightbox::keystore::{create_authenticator, FilesystemKeystore, KeystorePool, NewAuthenticator};
 use flightbox::model::{Cryptainer, Cryptoconf, PayloadCiphertextStruct, Trustee};
 use flightbox::report::Problem;
 use flightbox::stream::{decrypt_to_file, encrypt_to_files, payload_path, EncryptOptions};
@@ -18,10 +16,7 @@ use flightbox::Error;
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 fn python() -> PathBuf {
@@ -41,8 +36,7 @@ fn side_script() -> PathBuf {
 }
 
 fn spec() -> Value {
-    serde_json::from_slice(&std::fs::read(repo_root().join("tests/interop/cases.json")).unwrap())
-        .unwrap()
+    serde_json::from_slice(&std::fs::read(repo_root().join("tests/interop/cases.json")).unwrap()).unwrap()
 }
 
 fn payload_bytes(size: usize) -> Vec<u8> {
@@ -54,10 +48,7 @@ fn resolve(tree: &Value, uids: &BTreeMap<String, String>) -> String {
     let mut keys: Vec<&String> = uids.keys().collect();
     keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
     for k in keys {
-        text = text.replace(
-            &format!("\"{k}\""),
-            &format!("{{\"$uuid\": \"{}\"}}", uids[k].replace('-', "")),
-        );
+        text = text.replace(&format!("\"{k}\""), &format!("{{\"$uuid\": \"{}\"}}", uids[k].replace('-', "")));
     }
     text
 }
@@ -67,19 +58,10 @@ fn passphrases(case: &Value, uids: &BTreeMap<String, String>, spec: &Value) -> P
     for entry in case["passphrases"].as_array().unwrap() {
         let entry = entry.as_str().unwrap();
         let (name, mode) = entry.split_once('=').unwrap_or((entry, ""));
-        let value = if mode == "wrong" {
-            "not the right passphrase"
-        } else {
-            spec["authenticators"][name].as_str().unwrap()
-        };
+        let value =
+            if mode == "wrong" { "not the right passphrase" } else { spec["authenticators"][name].as_str().unwrap() };
         let uid = uuid::Uuid::parse_str(&uids[&format!("@{name}")]).unwrap();
-        p.add_for(
-            &Trustee::Authenticator {
-                keystore_uid: flightbox::ejson::Uid(uid),
-                keystore_owner: None,
-            },
-            value,
-        );
+        p.add_for(&Trustee::Authenticator { keystore_uid: flightbox::ejson::Uid(uid), keystore_owner: None }, value);
     }
     p
 }
@@ -107,26 +89,14 @@ fn check_expectation(
     match (expect, result) {
         ("ok", Ok(_)) => {
             let got = std::fs::read(out).unwrap();
-            (got != expected).then(|| {
-                format!(
-                    "plaintext differs ({} vs {} bytes)",
-                    got.len(),
-                    expected.len()
-                )
-            })
+            (got != expected).then(|| format!("plaintext differs ({} vs {} bytes)", got.len(), expected.len()))
         }
         ("ok", Err(e)) => Some(format!("expected success, got {e}")),
         (_, Ok(_)) => Some(format!("expected {expect}, but decryption succeeded")),
         (_, Err(Error::DecryptionReport(report))) => {
             let wanted = |p: &Problem| match expect {
                 "wrong_passphrase" => matches!(p, Problem::WrongPassphrase { .. }),
-                "not_enough_shards" => matches!(
-                    p,
-                    Problem::NotEnoughShards {
-                        needed: 2,
-                        found: 1
-                    }
-                ),
+                "not_enough_shards" => matches!(p, Problem::NotEnoughShards { needed: 2, found: 1 }),
                 "integrity_failure" => matches!(p, Problem::IntegrityFailure),
                 "signature_invalid" => matches!(p, Problem::SignatureInvalid),
                 "key_decryption_failed" => matches!(p, Problem::KeyDecryptionFailed),
@@ -135,8 +105,7 @@ fn check_expectation(
             if out.exists() {
                 return Some("a failed decryption left an output file".into());
             }
-            (!report.has_problem(wanted))
-                .then(|| format!("expected {expect}, report was:\n{report}"))
+            (!report.has_problem(wanted)).then(|| format!("expected {expect}, report was:\n{report}"))
         }
         (_, Err(e)) => Some(format!("expected a report with {expect}, got error {e}")),
     }
@@ -147,18 +116,9 @@ fn wacryptolib_cryptainers_open_with_flightbox() {
     let spec = spec();
     let tmp = tempfile::tempdir().unwrap();
     let py = tmp.path().join("py");
-    let status = Command::new(python())
-        .arg(side_script())
-        .arg("make")
-        .arg(&py)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "wacryptolib side failed to make cryptainers"
-    );
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(py.join("manifest.json")).unwrap()).unwrap();
+    let status = Command::new(python()).arg(side_script()).arg("make").arg(&py).status().unwrap();
+    assert!(status.success(), "wacryptolib side failed to make cryptainers");
+    let manifest: Value = serde_json::from_slice(&std::fs::read(py.join("manifest.json")).unwrap()).unwrap();
     let uids: BTreeMap<String, String> = serde_json::from_value(manifest["uids"].clone()).unwrap();
 
     // Our pool: wacryptolib's local key factory, and wacryptolib's authenticator folders imported our way.
@@ -168,8 +128,7 @@ fn wacryptolib_cryptainers_open_with_flightbox() {
         &tmp.path().join("pool/local_keyfactory"),
     );
     for dir in manifest["authenticators"].as_object().unwrap().values() {
-        pool.import_authenticator(Path::new(dir.as_str().unwrap()), true)
-            .unwrap();
+        pool.import_authenticator(Path::new(dir.as_str().unwrap()), true).unwrap();
     }
     let cases: BTreeMap<String, Value> = spec["cases"]
         .as_array()
@@ -188,19 +147,13 @@ fn wacryptolib_cryptainers_open_with_flightbox() {
         match Cryptainer::from_json(&bytes) {
             Ok(c) => {
                 if c.to_json().unwrap() != bytes {
-                    failures.push(format!(
-                        "{name}: re-serialized JSON differs from wacryptolib's"
-                    ));
+                    failures.push(format!("{name}: re-serialized JSON differs from wacryptolib's"));
                 }
             }
             Err(e) => failures.push(format!("{name}: does not parse: {e}")),
         }
         let p = passphrases(case, &uids, &spec);
-        let unwrapper = Unwrapper {
-            keys: &pool,
-            passphrases: &p,
-            predecrypted: None,
-        };
+        let unwrapper = Unwrapper { keys: &pool, passphrases: &p, predecrypted: None };
         let out = tmp.path().join(format!("{name}.out"));
         let result = decrypt_to_file(&crypt, &out, &unwrapper, false, &mut |_, _| {});
         let expected = std::fs::read(entry["plaintext"].as_str().unwrap()).unwrap();
@@ -208,36 +161,21 @@ fn wacryptolib_cryptainers_open_with_flightbox() {
             failures.push(format!("{name}: {f}"));
         }
     }
-    println!(
-        "{} passed, {} failed",
-        entries.len() - failures.len(),
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "cases failing:\n{}",
-        failures.join("\n")
-    );
+    println!("{} passed, {} failed", entries.len() - failures.len(), failures.len());
+    assert!(failures.is_empty(), "cases failing:\n{}", failures.join("\n"));
 }
 
 fn tamper(crypt: &Path, case: &Value) {
     let kind = case["tamper"].as_str().unwrap();
     let mut c = Cryptainer::from_json(&std::fs::read(crypt).unwrap()).unwrap();
-    let last_is_cbc = c.payload_cipher_layers.last().unwrap().payload_cipher_algo
-        == flightbox::model::SymAlgo::AesCbc;
+    let last_is_cbc = c.payload_cipher_layers.last().unwrap().payload_cipher_algo == flightbox::model::SymAlgo::AesCbc;
     let flip = |data: &mut Vec<u8>| {
-        let idx = if last_is_cbc {
-            data.len() - 17
-        } else {
-            data.len() / 2
-        };
+        let idx = if last_is_cbc { data.len() - 17 } else { data.len() / 2 };
         data[idx] ^= 1;
     };
     match kind {
         "payload" => match &mut c.payload_ciphertext_struct {
-            Some(PayloadCiphertextStruct::Inline { ciphertext_value }) => {
-                flip(&mut ciphertext_value.0)
-            }
+            Some(PayloadCiphertextStruct::Inline { ciphertext_value }) => flip(&mut ciphertext_value.0),
             _ => {
                 let pp = payload_path(crypt);
                 let mut data = std::fs::read(&pp).unwrap();
@@ -246,16 +184,7 @@ fn tamper(crypt: &Path, case: &Value) {
                 return;
             }
         },
-        "tag" => {
-            c.payload_cipher_layers[0]
-                .payload_macs
-                .as_mut()
-                .unwrap()
-                .tag
-                .as_mut()
-                .unwrap()
-                .0[0] ^= 1
-        }
+        "tag" => c.payload_cipher_layers[0].payload_macs.as_mut().unwrap().tag.as_mut().unwrap().0[0] ^= 1,
         "signature" => {
             c.payload_cipher_layers[0].payload_signatures[0]
                 .payload_signature_struct
@@ -293,16 +222,9 @@ fn flightbox_cryptainers_open_with_wacryptolib() {
             keypair_count: 3,
             key_bits: 2048,
         };
-        let meta =
-            create_authenticator(&dir, &params, passphrase.as_str().unwrap(), |_, _| {}).unwrap();
+        let meta = create_authenticator(&dir, &params, passphrase.as_str().unwrap(), |_, _| {}).unwrap();
         uids.insert(format!("@{name}"), meta.keystore_uid.to_string());
-        for (i, kp) in FilesystemKeystore::open(&dir)
-            .unwrap()
-            .list_keypairs()
-            .unwrap()
-            .iter()
-            .enumerate()
-        {
+        for (i, kp) in FilesystemKeystore::open(&dir).unwrap().list_keypairs().unwrap().iter().enumerate() {
             uids.insert(format!("@{name}K{i}"), kp.keychain_uid.to_string());
         }
         pool.import_authenticator(&dir, false).unwrap();
@@ -314,9 +236,7 @@ fn flightbox_cryptainers_open_with_wacryptolib() {
     // Our own pool also holds private keys, to check each cryptainer with our decryption first.
     let own_pool = KeystorePool::open(rs.join("own_pool")).unwrap();
     for dir in auth_dirs.values() {
-        own_pool
-            .import_authenticator(Path::new(dir.as_str().unwrap()), true)
-            .unwrap();
+        own_pool.import_authenticator(Path::new(dir.as_str().unwrap()), true).unwrap();
     }
     let cdir = rs.join("cryptainers");
     std::fs::create_dir_all(&cdir).unwrap();
@@ -328,20 +248,8 @@ fn flightbox_cryptainers_open_with_wacryptolib() {
         let metadata = (!case["metadata"].is_null()).then(|| case["metadata"].clone());
         let payload = payload_bytes(case["size"].as_u64().unwrap() as usize);
         let crypt = cdir.join(format!("{name}.crypt"));
-        let opts = EncryptOptions {
-            inline: case["inline"].as_bool().unwrap(),
-            overwrite: false,
-        };
-        encrypt_to_files(
-            &mut payload.as_slice(),
-            &conf,
-            metadata.as_ref(),
-            &pool,
-            &crypt,
-            opts,
-            &mut |_| {},
-        )
-        .unwrap();
+        let opts = EncryptOptions { inline: case["inline"].as_bool().unwrap(), overwrite: false };
+        encrypt_to_files(&mut payload.as_slice(), &conf, metadata.as_ref(), &pool, &crypt, opts, &mut |_| {}).unwrap();
         assert!(!cdir.join(format!("{name}.crypt~")).exists());
         if !case["tamper"].is_null() {
             tamper(&crypt, case);
@@ -349,41 +257,24 @@ fn flightbox_cryptainers_open_with_wacryptolib() {
         let plain = cdir.join(format!("{name}.plain"));
         std::fs::write(&plain, &payload).unwrap();
         // Same local key factory for our own check.
-        copy_dir(
-            &rs.join("pool/local_keyfactory"),
-            &rs.join("own_pool/local_keyfactory"),
-        );
+        copy_dir(&rs.join("pool/local_keyfactory"), &rs.join("own_pool/local_keyfactory"));
         let p = passphrases(case, &uids, &spec);
-        let unwrapper = Unwrapper {
-            keys: &own_pool,
-            passphrases: &p,
-            predecrypted: None,
-        };
+        let unwrapper = Unwrapper { keys: &own_pool, passphrases: &p, predecrypted: None };
         let out = tmp.path().join(format!("{name}.out"));
-        if let Some(f) = check_expectation(
-            case,
-            decrypt_to_file(&crypt, &out, &unwrapper, false, &mut |_, _| {}),
-            &out,
-            &payload,
-        ) {
+        if let Some(f) =
+            check_expectation(case, decrypt_to_file(&crypt, &out, &unwrapper, false, &mut |_, _| {}), &out, &payload)
+        {
             failures.push(format!("{name} (flightbox decrypting its own): {f}"));
         }
         cases.push(serde_json::json!({"name": name, "crypt": crypt, "plaintext": plain}));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let manifest = serde_json::json!({"uids": uids, "authenticators": auth_dirs, "pool": rs.join("pool"), "cases": cases});
+    let manifest =
+        serde_json::json!({"uids": uids, "authenticators": auth_dirs, "pool": rs.join("pool"), "cases": cases});
     let mpath = rs.join("manifest.json");
     std::fs::write(&mpath, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
-    let output = Command::new(python())
-        .arg(side_script())
-        .arg("decrypt")
-        .arg(&mpath)
-        .output()
-        .unwrap();
+    let output = Command::new(python()).arg(side_script()).arg("decrypt").arg(&mpath).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "wacryptolib could not open some flightbox cryptainers:\n{stdout}"
-    );
+    assert!(output.status.success(), "wacryptolib could not open some flightbox cryptainers:\n{stdout}");
 }

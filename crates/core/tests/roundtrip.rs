@@ -27,22 +27,12 @@ fn pool() -> (tempfile::TempDir, KeystorePool) {
 }
 
 /// One pool shared by property tests, so that its local key factory generates its RSA key once.
-static SHARED: std::sync::LazyLock<(tempfile::TempDir, KeystorePool)> =
-    std::sync::LazyLock::new(pool);
+static SHARED: std::sync::LazyLock<(tempfile::TempDir, KeystorePool)> = std::sync::LazyLock::new(pool);
 
 fn open(c: &Cryptainer, pool: &KeystorePool) -> flightbox::Result<Vec<u8>> {
     let pass = Passphrases::new();
-    decrypt_bytes(
-        c,
-        None,
-        &Unwrapper {
-            keys: pool,
-            passphrases: &pass,
-            predecrypted: None,
-        },
-        true,
-    )
-    .map(|(p, _)| p.to_vec())
+    decrypt_bytes(c, None, &Unwrapper { keys: pool, passphrases: &pass, predecrypted: None }, true)
+        .map(|(p, _)| p.to_vec())
 }
 
 #[test]
@@ -57,17 +47,10 @@ fn aes_gcm_and_ed25519_additions_round_trip() {
     let mut cr = encrypt_bytes(&payload, &c, None, &pool).unwrap();
     assert_eq!(open(&cr, &pool).unwrap(), payload);
     // The Ed25519 signature is checked: tampering with it fails the decryption.
-    cr.payload_cipher_layers[0].payload_signatures[0]
-        .payload_signature_struct
-        .as_mut()
-        .unwrap()
-        .signature_value
-        .0[0] ^= 1;
+    cr.payload_cipher_layers[0].payload_signatures[0].payload_signature_struct.as_mut().unwrap().signature_value.0
+        [0] ^= 1;
     match open(&cr, &pool) {
-        Err(Error::DecryptionReport(r)) => assert!(
-            r.has_problem(|p| matches!(p, Problem::SignatureInvalid)),
-            "{r}"
-        ),
+        Err(Error::DecryptionReport(r)) => assert!(r.has_problem(|p| matches!(p, Problem::SignatureInvalid)), "{r}"),
         other => panic!("expected a signature failure, got {other:?}"),
     }
 }
@@ -86,48 +69,28 @@ fn every_payload_algo_streams_through_files_both_layouts() {
                 None,
                 &pool,
                 &crypt,
-                EncryptOptions {
-                    inline,
-                    overwrite: false,
-                },
+                EncryptOptions { inline, overwrite: false },
                 &mut |n| seen = n,
             )
             .unwrap();
             assert_eq!(seen, payload.len() as u64);
-            assert_eq!(
-                d.path()
-                    .join(format!("{algo}{inline}.crypt.payload"))
-                    .exists(),
-                !inline
-            );
+            assert_eq!(d.path().join(format!("{algo}{inline}.crypt.payload")).exists(), !inline);
             let out = d.path().join(format!("{algo}{inline}.out"));
             let pass = Passphrases::new();
             decrypt_to_file(
                 &crypt,
                 &out,
-                &Unwrapper {
-                    keys: &pool,
-                    passphrases: &pass,
-                    predecrypted: None,
-                },
+                &Unwrapper { keys: &pool, passphrases: &pass, predecrypted: None },
                 false,
                 &mut |_, _| {},
             )
             .unwrap();
-            assert_eq!(
-                std::fs::read(&out).unwrap(),
-                payload,
-                "{algo} inline={inline}"
-            );
+            assert_eq!(std::fs::read(&out).unwrap(), payload, "{algo} inline={inline}");
             // Never overwritten without asking.
             let again = decrypt_to_file(
                 &crypt,
                 &out,
-                &Unwrapper {
-                    keys: &pool,
-                    passphrases: &pass,
-                    predecrypted: None,
-                },
+                &Unwrapper { keys: &pool, passphrases: &pass, predecrypted: None },
                 false,
                 &mut |_, _| {},
             );
@@ -165,11 +128,7 @@ fn interrupted_encryption_leaves_nothing_that_looks_finished() {
         &mut |_| {},
     );
     assert!(err.unwrap_err().to_string().contains("camera unplugged"));
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        0,
-        "files were left behind"
-    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "files were left behind");
 }
 
 #[test]
@@ -177,56 +136,33 @@ fn validation_errors_name_the_json_path() {
     let bad_threshold = r#"{"payload_cipher_layers": [{"payload_cipher_algo": "AES_EAX", "payload_signatures": [],
         "key_cipher_layers": [{"key_cipher_algo": "[SHARED_SECRET]", "key_shared_secret_threshold": 3,
         "key_shared_secret_shards": [{"key_cipher_layers": [{"key_cipher_algo": "RSA_OAEP", "key_cipher_trustee": {"trustee_type": "local_keyfactory"}}]}]}]}]}"#;
-    let e = Cryptoconf::from_json(bad_threshold.as_bytes())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("payload_cipher_layers[0].key_cipher_layers[0].key_shared_secret_threshold"),
-        "{e}"
-    );
-    assert!(
-        e.contains("threshold 3 must be between 1 and the shard count 1"),
-        "{e}"
-    );
+    let e = Cryptoconf::from_json(bad_threshold.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("payload_cipher_layers[0].key_cipher_layers[0].key_shared_secret_threshold"), "{e}");
+    assert!(e.contains("threshold 3 must be between 1 and the shard count 1"), "{e}");
 
     let unknown = r#"{"payload_cipher_layers": [{"payload_cipher_algo": "ROT13", "payload_signatures": [], "key_cipher_layers": []}]}"#;
-    let e = Cryptoconf::from_json(unknown.as_bytes())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("payload_cipher_layers[0].payload_cipher_algo") && e.contains("ROT13"),
-        "{e}"
-    );
+    let e = Cryptoconf::from_json(unknown.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("payload_cipher_layers[0].payload_cipher_algo") && e.contains("ROT13"), "{e}");
 
     let empty = r#"{"payload_cipher_layers": [{"payload_cipher_algo": "AES_EAX", "payload_signatures": [], "key_cipher_layers": []}]}"#;
-    let e = Cryptoconf::from_json(empty.as_bytes())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("payload_cipher_layers[0].key_cipher_layers") && e.contains("must not be empty"),
-        "{e}"
-    );
+    let e = Cryptoconf::from_json(empty.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("payload_cipher_layers[0].key_cipher_layers") && e.contains("must not be empty"), "{e}");
 
     let extra = r#"{"payload_cipher_layers": [], "surprise": 1}"#;
-    assert!(Cryptoconf::from_json(extra.as_bytes())
-        .unwrap_err()
-        .to_string()
-        .contains("surprise"));
+    assert!(Cryptoconf::from_json(extra.as_bytes()).unwrap_err().to_string().contains("surprise"));
 }
 
 #[test]
 fn nesting_is_limited() {
-    let mut layer = r#"{"key_cipher_algo": "RSA_OAEP", "key_cipher_trustee": {"trustee_type": "local_keyfactory"}}"#.to_string();
+    let mut layer =
+        r#"{"key_cipher_algo": "RSA_OAEP", "key_cipher_trustee": {"trustee_type": "local_keyfactory"}}"#.to_string();
     for _ in 0..20 {
         layer = format!(r#"{{"key_cipher_algo": "AES_CBC", "key_cipher_layers": [{layer}]}}"#);
     }
     let text = format!(
         r#"{{"payload_cipher_layers": [{{"payload_cipher_algo": "AES_EAX", "payload_signatures": [], "key_cipher_layers": [{layer}]}}]}}"#
     );
-    assert!(matches!(
-        Cryptoconf::from_json(text.as_bytes()),
-        Err(Error::Limit(_))
-    ));
+    assert!(matches!(Cryptoconf::from_json(text.as_bytes()), Err(Error::Limit(_))));
     // Far deeper than serde_json's recursion limit: an error, not a stack overflow.
     let deep = "[".repeat(100_000);
     assert!(Cryptoconf::from_json(deep.as_bytes()).is_err());
@@ -250,8 +186,7 @@ fn secrets_stay_out_of_debug_output() {
     let mut p = Passphrases::new();
     p.add_common("hunter2 is my passphrase");
     assert!(!format!("{p:?}").contains("hunter2"));
-    let pk =
-        flightbox::keys::generate(flightbox::keys::KeyAlgo::Ed25519, Default::default()).unwrap();
+    let pk = flightbox::keys::generate(flightbox::keys::KeyAlgo::Ed25519, Default::default()).unwrap();
     assert_eq!(format!("{pk:?}"), "PrivateKey::Ed25519(<redacted>)");
     let d = tempfile::tempdir().unwrap();
     let params = flightbox::keystore::NewAuthenticator {
@@ -260,13 +195,9 @@ fn secrets_stay_out_of_debug_output() {
         keypair_count: 1,
         key_bits: 2048,
     };
-    let meta = flightbox::keystore::create_authenticator(
-        &d.path().join("a"),
-        &params,
-        "a long passphrase here",
-        |_, _| {},
-    )
-    .unwrap();
+    let meta =
+        flightbox::keystore::create_authenticator(&d.path().join("a"), &params, "a long passphrase here", |_, _| {})
+            .unwrap();
     let secret = meta.keystore_secret.clone().unwrap();
     assert_eq!(secret.len(), 86);
     assert!(!format!("{meta:?}").contains(&secret));
@@ -274,26 +205,14 @@ fn secrets_stay_out_of_debug_output() {
     let ks = flightbox::keystore::FilesystemKeystore::open(d.path().join("a")).unwrap();
     let check = flightbox::keystore::check_passphrase(&ks, "a long passphrase here").unwrap();
     assert!(check.is_ok());
-    assert!(!flightbox::keystore::check_passphrase(&ks, "wrong")
-        .unwrap()
-        .is_ok());
+    assert!(!flightbox::keystore::check_passphrase(&ks, "wrong").unwrap().is_ok());
     let kp = &ks.list_keypairs().unwrap()[0];
     let pem = ks.private_key_pem(&kp.keychain_uid, kp.key_algo).unwrap();
-    assert!(std::str::from_utf8(&pem)
-        .unwrap()
-        .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    assert!(std::str::from_utf8(&pem).unwrap().starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
     // The hint may not contain the passphrase.
-    let bad = flightbox::keystore::NewAuthenticator {
-        passphrase_hint: "it is a long passphrase here",
-        ..params
-    };
-    assert!(flightbox::keystore::create_authenticator(
-        &d.path().join("b"),
-        &bad,
-        "a long passphrase here",
-        |_, _| {}
-    )
-    .is_err());
+    let bad = flightbox::keystore::NewAuthenticator { passphrase_hint: "it is a long passphrase here", ..params };
+    assert!(flightbox::keystore::create_authenticator(&d.path().join("b"), &bad, "a long passphrase here", |_, _| {})
+        .is_err());
 }
 
 proptest! {

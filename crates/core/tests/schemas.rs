@@ -8,12 +8,8 @@ fn schemas_are_up_to_date() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gen/schemas");
     let update = std::env::var_os("FLIGHTBOX_UPDATE_GEN").is_some();
     let mut stale = Vec::new();
-    for (name, for_cryptainer) in [
-        ("cryptoconf.schema.json", false),
-        ("cryptainer.schema.json", true),
-    ] {
-        let mut text =
-            serde_json::to_string_pretty(&flightbox::model::json_schema(for_cryptainer)).unwrap();
+    for (name, for_cryptainer) in [("cryptoconf.schema.json", false), ("cryptainer.schema.json", true)] {
+        let mut text = serde_json::to_string_pretty(&flightbox::model::json_schema(for_cryptainer)).unwrap();
         text.push('\n');
         let path = dir.join(name);
         if update {

@@ -31,9 +31,7 @@ impl OaepCipherdict {
         struct D {
             ciphertext_chunks: Vec<Bin>,
         }
-        crate::ejson::to_vec(&D {
-            ciphertext_chunks: self.ciphertext_chunks.iter().cloned().map(Bin).collect(),
-        })
+        crate::ejson::to_vec(&D { ciphertext_chunks: self.ciphertext_chunks.iter().cloned().map(Bin).collect() })
     }
 
     /// Parses the cipherdict (also with the legacy `digest_list` name).
@@ -48,17 +46,13 @@ impl OaepCipherdict {
         if d.ciphertext_chunks.len() > MAX_CHUNKS {
             return Err(Error::Limit(format!("more than {MAX_CHUNKS} RSA chunks")));
         }
-        Ok(OaepCipherdict {
-            ciphertext_chunks: d.ciphertext_chunks.into_iter().map(|b| b.0).collect(),
-        })
+        Ok(OaepCipherdict { ciphertext_chunks: d.ciphertext_chunks.into_iter().map(|b| b.0).collect() })
     }
 }
 
 fn check_size(bits: usize) -> Result<()> {
     if bits < MIN_BITS {
-        return Err(Error::Key(format!(
-            "RSA keys of {bits} bits are refused (at least {MIN_BITS})"
-        )));
+        return Err(Error::Key(format!("RSA keys of {bits} bits are refused (at least {MIN_BITS})")));
     }
     Ok(())
 }
@@ -70,14 +64,9 @@ pub fn encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> Result<OaepCipherdict> {
     let mut rng = rand_core::OsRng;
     let chunks = plaintext
         .chunks(CHUNK_SIZE)
-        .map(|c| {
-            key.encrypt(&mut rng, Oaep::new::<Sha512>(), c)
-                .map_err(|e| Error::Encryption(e.to_string()))
-        })
+        .map(|c| key.encrypt(&mut rng, Oaep::new::<Sha512>(), c).map_err(|e| Error::Encryption(e.to_string())))
         .collect::<Result<Vec<_>>>()?;
-    Ok(OaepCipherdict {
-        ciphertext_chunks: chunks,
-    })
+    Ok(OaepCipherdict { ciphertext_chunks: chunks })
 }
 
 /// Decrypts with a private key (blinded).
@@ -89,11 +78,7 @@ pub fn decrypt(key: &RsaPrivateKey, cipherdict: &OaepCipherdict) -> Result<Zeroi
     for chunk in &cipherdict.ciphertext_chunks {
         let pt = Zeroizing::new(
             key.decrypt_blinded(&mut rng, Oaep::new::<Sha512>(), chunk)
-                .map_err(|_| {
-                    Error::Decryption(
-                        "RSA-OAEP decryption failed (wrong key or corrupted data)".into(),
-                    )
-                })?,
+                .map_err(|_| Error::Decryption("RSA-OAEP decryption failed (wrong key or corrupted data)".into()))?,
         );
         out.extend_from_slice(&pt);
     }

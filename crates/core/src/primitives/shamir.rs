@@ -98,15 +98,10 @@ pub fn combine_block(shares: &[(u8, [u8; 16])]) -> Result<Zeroizing<[u8; 16]>> {
 
 fn check_kn(k: usize, n: usize) -> Result<()> {
     if n == 0 || n > crate::model::MAX_SHARDS {
-        return Err(Error::Encryption(format!(
-            "shard count {n} must be between 1 and {}",
-            crate::model::MAX_SHARDS
-        )));
+        return Err(Error::Encryption(format!("shard count {n} must be between 1 and {}", crate::model::MAX_SHARDS)));
     }
     if k == 0 || k > n {
-        return Err(Error::Encryption(format!(
-            "threshold {k} must be between 1 and the shard count {n}"
-        )));
+        return Err(Error::Encryption(format!("threshold {k} must be between 1 and the shard count {n}")));
     }
     Ok(())
 }
@@ -117,9 +112,7 @@ pub fn split_secret(secret: &[u8], k: usize, n: usize) -> Result<Vec<(u8, Vec<u8
     let pad = 16 - secret.len() % 16;
     let mut padded = Zeroizing::new(secret.to_vec());
     padded.extend(std::iter::repeat(pad as u8).take(pad));
-    let mut shards: Vec<(u8, Vec<u8>)> = (1..=n)
-        .map(|i| (i as u8, Vec::with_capacity(padded.len())))
-        .collect();
+    let mut shards: Vec<(u8, Vec<u8>)> = (1..=n).map(|i| (i as u8, Vec::with_capacity(padded.len()))).collect();
     for chunk in padded.chunks_exact(16) {
         let mut block = Zeroizing::new([0u8; 16]);
         block.copy_from_slice(chunk);
@@ -134,9 +127,7 @@ pub fn split_secret(secret: &[u8], k: usize, n: usize) -> Result<Vec<(u8, Vec<u8
 pub fn combine_secret(shards: &[(u8, Vec<u8>)]) -> Result<Zeroizing<Vec<u8>>> {
     let len = shards.first().map(|s| s.1.len()).unwrap_or(0);
     if len == 0 || len % 16 != 0 || shards.iter().any(|s| s.1.len() != len) {
-        return Err(Error::Decryption(
-            "shards must be non-empty, of the same length, a multiple of 16 bytes".into(),
-        ));
+        return Err(Error::Decryption("shards must be non-empty, of the same length, a multiple of 16 bytes".into()));
     }
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     for c in 0..len / 16 {
@@ -152,9 +143,7 @@ pub fn combine_secret(shards: &[(u8, Vec<u8>)]) -> Result<Zeroizing<Vec<u8>>> {
     }
     let pad = *out.last().expect("non-empty") as usize;
     if pad == 0 || pad > 16 || out[len - pad..].iter().any(|&b| b as usize != pad) {
-        return Err(Error::Integrity(
-            "shared secret padding is invalid (wrong or corrupted shards)".into(),
-        ));
+        return Err(Error::Integrity("shared secret padding is invalid (wrong or corrupted shards)".into()));
     }
     out.truncate(len - pad);
     Ok(out)
@@ -166,14 +155,7 @@ mod tests {
 
     #[test]
     fn field_inverse() {
-        for a in [
-            1u128,
-            2,
-            3,
-            0x87,
-            u128::MAX,
-            0x1234_5678_9abc_def0_1122_3344_5566_7788,
-        ] {
+        for a in [1u128, 2, 3, 0x87, u128::MAX, 0x1234_5678_9abc_def0_1122_3344_5566_7788] {
             assert_eq!(gf_mul(a, gf_inv(a)), 1, "{a:x}");
         }
         assert_eq!(gf_mul(1 << 127, 2), 0x87);
@@ -186,8 +168,6 @@ mod tests {
         assert_eq!(&*combine_secret(&shards[1..4]).unwrap(), secret);
         assert_eq!(&*combine_secret(&shards).unwrap(), secret);
         let two = [shards[0].clone(), shards[4].clone()];
-        assert!(combine_secret(&two)
-            .map(|s| s.as_slice() != secret)
-            .unwrap_or(true));
+        assert!(combine_secret(&two).map(|s| s.as_slice() != secret).unwrap_or(true));
     }
 }

@@ -22,10 +22,7 @@ pub fn timestamped_hash(message: &[u8], timestamp_utc: i64) -> [u8; 64] {
 }
 
 fn now_utc() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn pss() -> rsa::pss::Pss {
@@ -42,30 +39,21 @@ pub fn sign(key: &PrivateKey, algo: SignatureAlgo, message: &[u8]) -> Result<Sig
 }
 
 /// Signs a message with the given timestamp.
-pub fn sign_at(
-    key: &PrivateKey,
-    algo: SignatureAlgo,
-    message: &[u8],
-    timestamp_utc: i64,
-) -> Result<SignatureStruct> {
+pub fn sign_at(key: &PrivateKey, algo: SignatureAlgo, message: &[u8], timestamp_utc: i64) -> Result<SignatureStruct> {
     use ecdsa::signature::hazmat::PrehashSigner;
     let hash = timestamped_hash(message, timestamp_utc);
     let mut rng = rand_core::OsRng;
     let e = |e: ecdsa::Error| Error::Encryption(format!("signature failed: {e}"));
     let value = match (algo, key) {
-        (SignatureAlgo::RsaPss, PrivateKey::Rsa(k)) => k
-            .sign_with_rng(&mut rng, pss(), &hash)
-            .map_err(|e| Error::Encryption(e.to_string()))?,
+        (SignatureAlgo::RsaPss, PrivateKey::Rsa(k)) => {
+            k.sign_with_rng(&mut rng, pss(), &hash).map_err(|e| Error::Encryption(e.to_string()))?
+        }
         (SignatureAlgo::EccDss, PrivateKey::P256(k)) => {
-            let s: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(k)
-                .sign_prehash(&hash)
-                .map_err(e)?;
+            let s: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(k).sign_prehash(&hash).map_err(e)?;
             s.to_bytes().to_vec()
         }
         (SignatureAlgo::EccDss, PrivateKey::P384(k)) => {
-            let s: p384::ecdsa::Signature = p384::ecdsa::SigningKey::from(k)
-                .sign_prehash(&hash)
-                .map_err(e)?;
+            let s: p384::ecdsa::Signature = p384::ecdsa::SigningKey::from(k).sign_prehash(&hash).map_err(e)?;
             s.to_bytes().to_vec()
         }
         (SignatureAlgo::EccDss, PrivateKey::P521(k)) => {
@@ -87,10 +75,7 @@ pub fn sign_at(
         }
         _ => return Err(bad(algo)),
     };
-    Ok(SignatureStruct {
-        signature_value: Bin(value),
-        signature_timestamp_utc: Int(timestamp_utc),
-    })
+    Ok(SignatureStruct { signature_value: Bin(value), signature_timestamp_utc: Int(timestamp_utc) })
 }
 
 fn left_pad(b: &[u8], len: usize) -> Vec<u8> {
@@ -100,12 +85,7 @@ fn left_pad(b: &[u8], len: usize) -> Vec<u8> {
 }
 
 /// Verifies a signature struct over a message.
-pub fn verify(
-    key: &PublicKey,
-    algo: SignatureAlgo,
-    message: &[u8],
-    sig: &SignatureStruct,
-) -> Result<()> {
+pub fn verify(key: &PublicKey, algo: SignatureAlgo, message: &[u8], sig: &SignatureStruct) -> Result<()> {
     use ecdsa::signature::hazmat::PrehashVerifier;
     let hash = timestamped_hash(message, sig.signature_timestamp_utc.0);
     let raw = &sig.signature_value.0;
@@ -113,43 +93,28 @@ pub fn verify(
     let ok = match (algo, key) {
         (SignatureAlgo::RsaPss, PublicKey::Rsa(k)) => k.verify(pss(), &hash, raw).is_ok(),
         (SignatureAlgo::EccDss, PublicKey::P256(k)) => p256::ecdsa::Signature::from_slice(raw)
-            .map(|s| {
-                p256::ecdsa::VerifyingKey::from(k)
-                    .verify_prehash(&hash, &s)
-                    .is_ok()
-            })
+            .map(|s| p256::ecdsa::VerifyingKey::from(k).verify_prehash(&hash, &s).is_ok())
             .unwrap_or(false),
         (SignatureAlgo::EccDss, PublicKey::P384(k)) => p384::ecdsa::Signature::from_slice(raw)
-            .map(|s| {
-                p384::ecdsa::VerifyingKey::from(k)
-                    .verify_prehash(&hash, &s)
-                    .is_ok()
-            })
+            .map(|s| p384::ecdsa::VerifyingKey::from(k).verify_prehash(&hash, &s).is_ok())
             .unwrap_or(false),
         (SignatureAlgo::EccDss, PublicKey::P521(k)) => {
             let vk = p521::ecdsa::VerifyingKey::from_affine(*k.as_affine()).map_err(|_| fail())?;
-            p521::ecdsa::Signature::from_slice(raw)
-                .map(|s| vk.verify_prehash(&hash, &s).is_ok())
-                .unwrap_or(false)
+            p521::ecdsa::Signature::from_slice(raw).map(|s| vk.verify_prehash(&hash, &s).is_ok()).unwrap_or(false)
         }
         (SignatureAlgo::DsaDss, PublicKey::Dsa(k)) => {
             if raw.is_empty() || raw.len() % 2 != 0 {
                 false
             } else {
                 let (r, s) = raw.split_at(raw.len() / 2);
-                match dsa::Signature::from_components(
-                    dsa::BigUint::from_bytes_be(r),
-                    dsa::BigUint::from_bytes_be(s),
-                ) {
+                match dsa::Signature::from_components(dsa::BigUint::from_bytes_be(r), dsa::BigUint::from_bytes_be(s)) {
                     Ok(sig) => k.verify_prehash(&hash, &sig).is_ok(),
                     Err(_) => false,
                 }
             }
         }
         (SignatureAlgo::Ed25519, PublicKey::Ed25519(k)) => {
-            ed25519_dalek::Signature::from_slice(raw)
-                .map(|s| k.verify_strict(&hash, &s).is_ok())
-                .unwrap_or(false)
+            ed25519_dalek::Signature::from_slice(raw).map(|s| k.verify_strict(&hash, &s).is_ok()).unwrap_or(false)
         }
         _ => return Err(bad(algo)),
     };

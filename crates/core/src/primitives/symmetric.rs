@@ -72,10 +72,7 @@ impl SymKey {
     /// Builds a key from its parts, checking lengths.
     pub fn from_parts(algo: SymAlgo, key: &[u8], nonce: &[u8]) -> Result<Self> {
         if key.len() != KEY_LEN {
-            return Err(Error::Key(format!(
-                "{algo} key must have {KEY_LEN} bytes, got {}",
-                key.len()
-            )));
+            return Err(Error::Key(format!("{algo} key must have {KEY_LEN} bytes, got {}", key.len())));
         }
         if nonce.len() != nonce_len(algo) {
             return Err(Error::Key(format!(
@@ -87,11 +84,7 @@ impl SymKey {
         }
         let mut k = Zeroizing::new([0u8; KEY_LEN]);
         k.copy_from_slice(key);
-        Ok(SymKey {
-            algo,
-            key: k,
-            nonce: Zeroizing::new(nonce.to_vec()),
-        })
+        Ok(SymKey { algo, key: k, nonce: Zeroizing::new(nonce.to_vec()) })
     }
 
     /// The algorithm.
@@ -154,10 +147,7 @@ impl Cipherdict {
             tag: Option<Bin>,
         }
         let ct = Bin(self.ciphertext.clone());
-        crate::ejson::to_vec(&Dict {
-            ciphertext: &ct,
-            tag: self.tag.clone().map(Bin),
-        })
+        crate::ejson::to_vec(&Dict { ciphertext: &ct, tag: self.tag.clone().map(Bin) })
     }
 
     /// Parses a cipherdict.
@@ -170,10 +160,7 @@ impl Cipherdict {
             tag: Option<Bin>,
         }
         let d: Dict = crate::ejson::from_slice(bytes)?;
-        Ok(Cipherdict {
-            ciphertext: d.ciphertext.0,
-            tag: d.tag.map(|t| t.0),
-        })
+        Ok(Cipherdict { ciphertext: d.ciphertext.0, tag: d.tag.map(|t| t.0) })
     }
 }
 
@@ -211,12 +198,7 @@ struct MacFeed<U: UniversalHash> {
 
 impl<U: UniversalHash> MacFeed<U> {
     fn new(mac: U) -> Self {
-        MacFeed {
-            mac,
-            partial: [0; 16],
-            partial_len: 0,
-            total: 0,
-        }
+        MacFeed { mac, partial: [0; 16], partial_len: 0, total: 0 }
     }
 
     fn update(&mut self, mut data: &[u8]) {
@@ -318,14 +300,12 @@ impl Encryptor {
     /// Starts an encryption.
     pub fn new(key: &SymKey) -> Self {
         Encryptor(match key.algo {
-            SymAlgo::AesCbc => EncState::Cbc(
-                Box::new(CbcEnc::new(key.key[..].into(), key.nonce[..].into())),
-                Vec::with_capacity(16),
-            ),
-            SymAlgo::AesEax => EncState::Eax(Box::new(EaxEnc::with_key_and_nonce(
-                key.key[..].into(),
-                key.nonce[..].into(),
-            ))),
+            SymAlgo::AesCbc => {
+                EncState::Cbc(Box::new(CbcEnc::new(key.key[..].into(), key.nonce[..].into())), Vec::with_capacity(16))
+            }
+            SymAlgo::AesEax => {
+                EncState::Eax(Box::new(EaxEnc::with_key_and_nonce(key.key[..].into(), key.nonce[..].into())))
+            }
             SymAlgo::Chacha20Poly1305 => {
                 let (c, m) = chacha_parts(key);
                 EncState::Chacha(Box::new(c), m)
@@ -424,24 +404,20 @@ impl Decryptor {
     /// Starts a decryption; authenticated ciphers need their tag.
     pub fn new(key: &SymKey, tag: Option<&[u8]>) -> Result<Self> {
         let tag = if key.algo.is_authenticated() {
-            let t =
-                tag.ok_or_else(|| Error::Integrity(format!("{} ciphertext has no tag", key.algo)))?;
-            let arr: [u8; TAG_LEN] = t.try_into().map_err(|_| {
-                Error::Integrity(format!("{} tag must have {TAG_LEN} bytes", key.algo))
-            })?;
+            let t = tag.ok_or_else(|| Error::Integrity(format!("{} ciphertext has no tag", key.algo)))?;
+            let arr: [u8; TAG_LEN] =
+                t.try_into().map_err(|_| Error::Integrity(format!("{} tag must have {TAG_LEN} bytes", key.algo)))?;
             Some(arr)
         } else {
             None
         };
         let state = match key.algo {
-            SymAlgo::AesCbc => DecState::Cbc(
-                Box::new(CbcDec::new(key.key[..].into(), key.nonce[..].into())),
-                Vec::new(),
-            ),
-            SymAlgo::AesEax => DecState::Eax(Box::new(EaxDec::with_key_and_nonce(
-                key.key[..].into(),
-                key.nonce[..].into(),
-            ))),
+            SymAlgo::AesCbc => {
+                DecState::Cbc(Box::new(CbcDec::new(key.key[..].into(), key.nonce[..].into())), Vec::new())
+            }
+            SymAlgo::AesEax => {
+                DecState::Eax(Box::new(EaxDec::with_key_and_nonce(key.key[..].into(), key.nonce[..].into())))
+            }
             SymAlgo::Chacha20Poly1305 => {
                 let (c, m) = chacha_parts(key);
                 DecState::Chacha(Box::new(c), m)
@@ -509,14 +485,11 @@ impl Decryptor {
         match self.state {
             DecState::Cbc(mut dec, mut pending) => {
                 if pending.len() != 16 {
-                    return Err(Error::Integrity(
-                        "AES_CBC ciphertext length is not a positive multiple of 16".into(),
-                    ));
+                    return Err(Error::Integrity("AES_CBC ciphertext length is not a positive multiple of 16".into()));
                 }
                 cbc_decrypt_blocks(&mut dec, &mut pending);
                 let pad = pending[15] as usize;
-                let bad_pad =
-                    pad == 0 || pad > 16 || pending[16 - pad..].iter().any(|&b| b as usize != pad);
+                let bad_pad = pad == 0 || pad > 16 || pending[16 - pad..].iter().any(|&b| b as usize != pad);
                 if bad_pad {
                     return Err(Error::Integrity("AES_CBC padding is incorrect".into()));
                 }
@@ -525,8 +498,7 @@ impl Decryptor {
             }
             DecState::Eax(d) => {
                 let tag = expected.ok_or_else(|| Error::Integrity("missing tag".into()))?;
-                d.finish(&tag.into())
-                    .map_err(|_| Error::Integrity("MAC check failed".into()))
+                d.finish(&tag.into()).map_err(|_| Error::Integrity("MAC check failed".into()))
             }
             DecState::Chacha(_, mac) => {
                 let total = mac.total;
@@ -553,12 +525,10 @@ mod tests {
                 let key = SymKey::generate(algo);
                 let mut buf = pt.clone();
                 let tag = match algo {
-                    SymAlgo::Chacha20Poly1305 => {
-                        chacha20poly1305::ChaCha20Poly1305::new(key.key[..].into())
-                            .encrypt_in_place_detached(key.nonce[..].into(), b"", &mut buf)
-                            .unwrap()
-                            .to_vec()
-                    }
+                    SymAlgo::Chacha20Poly1305 => chacha20poly1305::ChaCha20Poly1305::new(key.key[..].into())
+                        .encrypt_in_place_detached(key.nonce[..].into(), b"", &mut buf)
+                        .unwrap()
+                        .to_vec(),
                     SymAlgo::AesGcm => aes_gcm::Aes256Gcm::new(key.key[..].into())
                         .encrypt_in_place_detached(key.nonce[..].into(), b"", &mut buf)
                         .unwrap()
@@ -614,10 +584,7 @@ mod tests {
             let key = SymKey::generate(algo);
             let mut cd = encrypt(&key, b"hello world");
             cd.ciphertext[0] ^= 1;
-            assert!(
-                matches!(decrypt(&key, &cd), Err(Error::Integrity(_))),
-                "{algo}"
-            );
+            assert!(matches!(decrypt(&key, &cd), Err(Error::Integrity(_))), "{algo}");
         }
     }
 
@@ -630,14 +597,7 @@ mod tests {
             assert_eq!(&back.key[..], &key.key[..]);
             assert_eq!(&back.nonce[..], &key.nonce[..]);
             let text = std::str::from_utf8(&json).unwrap();
-            assert!(
-                text.starts_with(if *algo == SymAlgo::AesCbc {
-                    "{\"iv\": "
-                } else {
-                    "{\"key\": "
-                }),
-                "{text}"
-            );
+            assert!(text.starts_with(if *algo == SymAlgo::AesCbc { "{\"iv\": " } else { "{\"key\": " }), "{text}");
         }
     }
 }
