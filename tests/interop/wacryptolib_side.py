@@ -15,6 +15,7 @@ from pathlib import Path
 from wacryptolib.cryptainer import (
     decrypt_payload_from_cryptainer,
     dump_cryptainer_to_filesystem,
+    get_cryptoconf_summary,
     encrypt_payload_and_stream_cryptainer_to_filesystem,
     encrypt_payload_into_cryptainer,
     load_cryptainer_from_filesystem,
@@ -136,7 +137,8 @@ def make(out):
         jsonschema.Draft202012Validator(OUR_SCHEMA).validate(json.loads(path.read_text()))
         plain = cdir / (case["name"] + ".plain")
         plain.write_bytes(payload)
-        cases_out.append(dict(name=case["name"], crypt=str(path), plaintext=str(plain)))
+        summary = get_cryptoconf_summary(load_cryptainer_from_filesystem(path, include_payload_ciphertext=False))
+        cases_out.append(dict(name=case["name"], crypt=str(path), plaintext=str(plain), summary=summary))
     manifest = dict(uids=uids, authenticators=auth_dirs, pool=str(pool_dir), cases=cases_out)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
 

@@ -407,7 +407,11 @@ fn pycryptodome_pbes2(der: &[u8]) -> der::Result<(pkcs5::EncryptionScheme<'_>, &
     const PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
     const PBKDF2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.12");
     let expect = |found: ObjectIdentifier, wanted: ObjectIdentifier| -> der::Result<()> {
-        if found == wanted { Ok(()) } else { Err(der::ErrorKind::OidUnknown { oid: found }.into()) }
+        if found == wanted {
+            Ok(())
+        } else {
+            Err(der::ErrorKind::OidUnknown { oid: found }.into())
+        }
     };
     let mut reader = der::SliceReader::new(der)?;
     let result = reader.sequence(|r| {

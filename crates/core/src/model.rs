@@ -615,3 +615,59 @@ pub fn json_schema(for_cryptainer: bool) -> Value {
     root["$defs"] = defs;
     root
 }
+
+/// The tree view of wacryptolib's `get_cryptoconf_summary`, for a cryptoconf or a cryptainer's layers.
+pub fn summary(payload_cipher_layers: &[PayloadCipherLayer]) -> String {
+    fn trustee(t: &Trustee) -> String {
+        match t {
+            Trustee::LocalKeyfactory => "local device".into(),
+            Trustee::Authenticator { keystore_uid, .. } => format!("authenticator {keystore_uid}"),
+            Trustee::JsonRpcApi { jsonrpc_url } => {
+                let rest = jsonrpc_url.split_once("://").map(|(_, r)| r).unwrap_or("");
+                format!("server {}", rest.split(['/', '?', '#']).next().unwrap_or(""))
+            }
+        }
+    }
+    fn key_layer(l: &KeyCipherLayer, level: usize, out: &mut Vec<String>) {
+        let pad = "  ".repeat(level);
+        match l {
+            KeyCipherLayer::RsaOaep(a) => {
+                out.push(format!("{pad}RSA_OAEP via trustee '{}'", trustee(&a.key_cipher_trustee)))
+            }
+            KeyCipherLayer::SharedSecret(s) => {
+                out.push(format!("{pad}Shared secret with threshold {}:", s.key_shared_secret_threshold.0));
+                for (i, shard) in s.key_shared_secret_shards.iter().enumerate() {
+                    out.push(format!("{pad}  Shard {} encryption layers:", i + 1));
+                    for k in &shard.key_cipher_layers {
+                        key_layer(k, level + 2, out);
+                    }
+                }
+            }
+            sym => {
+                let (algo, l) = sym.as_symmetric().expect("remaining variants are symmetric");
+                out.push(format!("{pad}{algo} with subkey encryption layers:"));
+                for k in &l.key_cipher_layers {
+                    key_layer(k, level + 1, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, layer) in payload_cipher_layers.iter().enumerate() {
+        out.push(format!("Data encryption layer {}: {}", i + 1, layer.payload_cipher_algo));
+        out.push("  Key encryption layers:".into());
+        for k in &layer.key_cipher_layers {
+            key_layer(k, 2, &mut out);
+        }
+        out.push(format!("  Signatures:{}", if layer.payload_signatures.is_empty() { " None" } else { "" }));
+        for s in &layer.payload_signatures {
+            out.push(format!(
+                "    {}/{} via trustee '{}'",
+                s.payload_digest_algo,
+                s.payload_signature_algo,
+                trustee(&s.payload_signature_trustee)
+            ));
+        }
+    }
+    out.join("\n") + "\n"
+}

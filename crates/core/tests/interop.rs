@@ -149,6 +149,10 @@ fn wacryptolib_cryptainers_open_with_flightbox() {
                 if c.to_json().unwrap() != bytes {
                     failures.push(format!("{name}: re-serialized JSON differs from wacryptolib's"));
                 }
+                let summary = flightbox::model::summary(&c.payload_cipher_layers);
+                if summary != entry["summary"].as_str().unwrap() {
+                    failures.push(format!("{name}: summary differs:\n{summary}\nwacryptolib:\n{}", entry["summary"]));
+                }
             }
             Err(e) => failures.push(format!("{name}: does not parse: {e}")),
         }
