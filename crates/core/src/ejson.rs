@@ -377,6 +377,46 @@ pub fn write_value(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Writes a JSON value as Python's `json.dumps(value, indent=indent, sort_keys=True)` does (what
+/// wacryptolib's command line prints).
+pub fn write_value_pretty(v: &Value, out: &mut Vec<u8>, indent: usize, level: usize) {
+    let newline = |out: &mut Vec<u8>, level: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', indent * level));
+    };
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, level + 1);
+                write_value_pretty(item, out, indent, level + 1);
+            }
+            newline(out, level);
+            out.push(b']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, level + 1);
+                write_str(k, out);
+                out.extend_from_slice(b": ");
+                write_value_pretty(&map[k], out, indent, level + 1);
+            }
+            newline(out, level);
+            out.push(b'}');
+        }
+        other => write_value(other, out),
+    }
+}
+
 fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     for c in s.chars() {
@@ -570,5 +610,18 @@ mod tests {
         assert_eq!(python_float_repr(1e20), "1e+20");
         assert_eq!(python_float_repr(1e-7), "1e-07");
         assert_eq!(python_float_repr(0.1), "0.1");
+    }
+}
+
+#[cfg(test)]
+mod pretty_tests {
+    #[test]
+    fn pretty_matches_python_indent() {
+        let v: serde_json::Value = serde_json::from_str(r#"{"b": [1, {"x": []}], "a": {}, "c": "é"}"#).unwrap();
+        let mut out = Vec::new();
+        super::write_value_pretty(&v, &mut out, 4, 0);
+        // python: json.dumps({'b':[1,{'x':[]}],'a':{},'c':'é'}, indent=4, sort_keys=True)
+        let expected = "{\n    \"a\": {},\n    \"b\": [\n        1,\n        {\n            \"x\": []\n        }\n    ],\n    \"c\": \"\\u00e9\"\n}";
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }

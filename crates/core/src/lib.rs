@@ -11,6 +11,7 @@ pub mod keystore;
 pub mod model;
 pub mod primitives;
 pub mod report;
+pub mod storage;
 pub mod stream;
 
 pub use error::{Error, Result};
