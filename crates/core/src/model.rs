@@ -671,3 +671,30 @@ pub fn summary(payload_cipher_layers: &[PayloadCipherLayer]) -> String {
     }
     out.join("\n") + "\n"
 }
+
+/// Every distinct trustee that holds a key-wrapping key in these layers (shards and sub-keys included),
+/// in order of first appearance.
+pub fn key_trustees(payload_cipher_layers: &[PayloadCipherLayer]) -> Vec<Trustee> {
+    fn walk(layers: &[KeyCipherLayer], out: &mut Vec<Trustee>) {
+        for l in layers {
+            match l {
+                KeyCipherLayer::RsaOaep(a) => {
+                    if !out.contains(&a.key_cipher_trustee) {
+                        out.push(a.key_cipher_trustee.clone());
+                    }
+                }
+                KeyCipherLayer::SharedSecret(s) => {
+                    for shard in &s.key_shared_secret_shards {
+                        walk(&shard.key_cipher_layers, out);
+                    }
+                }
+                sym => walk(&sym.as_symmetric().expect("remaining variants are symmetric").1.key_cipher_layers, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in payload_cipher_layers {
+        walk(&p.key_cipher_layers, &mut out);
+    }
+    out
+}

@@ -111,7 +111,7 @@ pub fn split_secret(secret: &[u8], k: usize, n: usize) -> Result<Vec<(u8, Vec<u8
     check_kn(k, n)?;
     let pad = 16 - secret.len() % 16;
     let mut padded = Zeroizing::new(secret.to_vec());
-    padded.extend(std::iter::repeat(pad as u8).take(pad));
+    padded.extend(std::iter::repeat_n(pad as u8, pad));
     let mut shards: Vec<(u8, Vec<u8>)> = (1..=n).map(|i| (i as u8, Vec::with_capacity(padded.len()))).collect();
     for chunk in padded.chunks_exact(16) {
         let mut block = Zeroizing::new([0u8; 16]);

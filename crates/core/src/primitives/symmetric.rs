@@ -367,7 +367,7 @@ impl Encryptor {
         match self.0 {
             EncState::Cbc(mut enc, mut pending) => {
                 let pad = 16 - pending.len();
-                pending.extend(std::iter::repeat(pad as u8).take(pad));
+                pending.extend(std::iter::repeat_n(pad as u8, pad));
                 cbc_encrypt_blocks(&mut enc, &mut pending);
                 out.extend_from_slice(&pending);
                 None
