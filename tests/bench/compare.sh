@@ -20,7 +20,7 @@ cat > "$work/conf.json" <<JSON
 JSON
 # Warm-up: the local key factory creates its RSA key pair on first use.
 echo x > "$work/tiny"; "$ours" -k "$work/pool" -c "$work/ours" encrypt "$work/tiny" --cryptoconf "$work/conf.json" >/dev/null
-m() { $py tests/bench/measure.py "$@"; }
+m() { $py tests/bench/measure.py "$@" 2>>"$work/log"; }
 read -r oe_s oe_kb < <(m "$ours" -k "$work/pool" -c "$work/ours" encrypt "$work/input.bin" --cryptoconf "$work/conf.json")
 read -r te_s te_kb < <(m "$theirs" -k "$work/pool" -c "$work/theirs" encrypt "$work/input.bin" -c "$work/conf.json")
 read -r od_s od_kb < <(m "$ours" -k "$work/pool" -c "$work/ours" cryptainer decrypt input.bin.crypt -o "$work/out_ours")

@@ -1,11 +1,11 @@
-"""Runs a command and prints `<wall seconds> <peak RSS KiB>` of it (children included) on stderr's last line."""
+"""Runs a command and prints `<wall seconds> <peak RSS KiB>` of it on stdout; the command's own output goes to stderr."""
 import os
 import subprocess
 import sys
 import time
 
 start = time.monotonic()
-proc = subprocess.Popen(sys.argv[1:])
+proc = subprocess.Popen(sys.argv[1:], stdout=sys.stderr)
 _, status, usage = os.wait4(proc.pid, 0)
 elapsed = time.monotonic() - start
 code = os.waitstatus_to_exitcode(status)

@@ -437,3 +437,27 @@ fn threshold_decryption_with_passphrase_files() {
         .failure()
         .stderr(contains("cannot read none.pass"));
 }
+
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let e = Env::new();
+    local_conf(&e);
+    e.write("big.bin", &vec![7u8; 96 << 20]);
+    let bin = assert_cmd::cargo::cargo_bin("flightbox");
+    // `script` (util-linux) runs the command on a pseudo-terminal, as a person would.
+    let out = std::process::Command::new("script")
+        .current_dir(e.dir.path())
+        .env("FLIGHTBOX_KEYSTORE_POOL", e.path("pool"))
+        .env("FLIGHTBOX_CRYPTAINER_DIR", e.path("cryptainers"))
+        .args(["-qec", &format!("{} encrypt big.bin --cryptoconf local.json", bin.display()), "/dev/null"])
+        .output()
+        .expect("script (util-linux) is installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Encrypting"), "no progress bar on a terminal");
+    // Not a terminal: no progress output at all.
+    e.cmd()
+        .args(["cryptainer", "decrypt", "big.bin", "-o", "big.out"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Decrypting").not());
+}
