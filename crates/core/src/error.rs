@@ -69,6 +69,9 @@ pub enum Error {
     /// The payload could not be decrypted; the report says why for each guardian and shard.
     #[error("decryption failed:\n{0}")]
     DecryptionReport(crate::report::OperationReport),
+    /// Talking to the gateway failed.
+    #[error(transparent)]
+    Gateway(#[from] crate::gateway::protocol::GatewayError),
     /// A filesystem operation failed.
     #[error("{op} {path}: {source}")]
     Io {
