@@ -4,9 +4,9 @@
 
 pub mod cryptainer;
 pub mod ejson;
-pub mod gateway;
 pub mod error;
 pub(crate) mod fsutil;
+pub mod gateway;
 pub mod keys;
 pub mod keystore;
 pub mod model;

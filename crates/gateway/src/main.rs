@@ -39,7 +39,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    eprintln!("flightbox-gateway listening on http://{}/gateway/jsonrpc/", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+    eprintln!(
+        "flightbox-gateway listening on http://{}/gateway/jsonrpc/",
+        listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
+    );
     let app = flightbox_gateway::router(store);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

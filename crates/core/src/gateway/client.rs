@@ -34,9 +34,15 @@ impl GatewayClient {
     pub fn new(url: &str) -> R<Self> {
         let trimmed = url.trim().trim_end_matches('/');
         if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
-            return Err(GatewayError::Protocol(format!("gateway URL must start with http:// or https://, got {url:?}")));
+            return Err(GatewayError::Protocol(format!(
+                "gateway URL must start with http:// or https://, got {url:?}"
+            )));
         }
-        let url = if trimmed.ends_with("/gateway/jsonrpc") { format!("{trimmed}/") } else { format!("{trimmed}{JSONRPC_PATH}") };
+        let url = if trimmed.ends_with("/gateway/jsonrpc") {
+            format!("{trimmed}/")
+        } else {
+            format!("{trimmed}{JSONRPC_PATH}")
+        };
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -99,7 +105,8 @@ impl GatewayClient {
                 .as_array()
                 .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
                 .unwrap_or_default();
-            let message = data["message_untranslated"].as_str().or(err["message"].as_str()).unwrap_or("error").to_string();
+            let message =
+                data["message_untranslated"].as_str().or(err["message"].as_str()).unwrap_or("error").to_string();
             if slugs.is_empty() {
                 return Err(GatewayError::Protocol(message));
             }
@@ -165,11 +172,19 @@ impl GatewayClient {
 
     /// Requests made by a requestor, every status.
     pub fn list_requestor_revelation_requests(&self, revelation_requestor_uid: Uid) -> R<Vec<RevelationRequest>> {
-        self.call("list_requestor_revelation_requests", json!({"revelation_requestor_uid": to_value(&revelation_requestor_uid)?}), true)
+        self.call(
+            "list_requestor_revelation_requests",
+            json!({"revelation_requestor_uid": to_value(&revelation_requestor_uid)?}),
+            true,
+        )
     }
 
     /// Requests made to a guardian, every status.
-    pub fn list_authenticator_revelation_requests(&self, keystore_uid: Uid, keystore_secret: &str) -> R<Vec<RevelationRequest>> {
+    pub fn list_authenticator_revelation_requests(
+        &self,
+        keystore_uid: Uid,
+        keystore_secret: &str,
+    ) -> R<Vec<RevelationRequest>> {
         let p = json!({"authenticator_keystore_uid": to_value(&keystore_uid)?, "authenticator_keystore_secret": keystore_secret});
         self.call("list_authenticator_revelation_requests", p, true)
     }

@@ -45,7 +45,9 @@ pub fn answer_request(
         let key = keys.get(&(k.keychain_uid.0, k.key_algo.clone())).and_then(|k| k.as_ref());
         let (status, response) = match key {
             None => (SymkeyDecryptionStatus::PrivateKeyMissing, Vec::new()),
-            Some(key) => answer_one(key, &s.symkey_decryption_request_data, s.cryptainer_metadata.as_ref(), response_key)?,
+            Some(key) => {
+                answer_one(key, &s.symkey_decryption_request_data, s.cryptainer_metadata.as_ref(), response_key)?
+            }
         };
         results.push(SymkeyDecryptionResult {
             symkey_decryption_request_data: s.symkey_decryption_request_data.clone(),

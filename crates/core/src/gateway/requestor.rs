@@ -8,7 +8,9 @@ use zeroize::Zeroizing;
 
 use crate::ejson::{Bin, Uid};
 use crate::error::Result;
-use crate::gateway::protocol::{RevelationRequest, RevelationRequestStatus, SymkeyDecryptionRequestInput, SymkeyDecryptionStatus};
+use crate::gateway::protocol::{
+    RevelationRequest, RevelationRequestStatus, SymkeyDecryptionRequestInput, SymkeyDecryptionStatus,
+};
 use crate::keys::{KeyAlgo, KeygenOptions};
 use crate::keystore::KeystorePool;
 use crate::model::{Cryptainer, KeyCipherLayer, Trustee};
@@ -16,7 +18,9 @@ use crate::primitives::rsa_oaep::{self, OaepCipherdict};
 use crate::report::{Level, OperationReport, Problem};
 
 /// Key ciphertexts to send to each guardian (authenticator trustees only), by keystore uid.
-pub fn gather_symkey_requests(cryptainers: &[(String, Cryptainer)]) -> Result<BTreeMap<uuid::Uuid, Vec<SymkeyDecryptionRequestInput>>> {
+pub fn gather_symkey_requests(
+    cryptainers: &[(String, Cryptainer)],
+) -> Result<BTreeMap<uuid::Uuid, Vec<SymkeyDecryptionRequestInput>>> {
     let mut out: BTreeMap<uuid::Uuid, Vec<SymkeyDecryptionRequestInput>> = BTreeMap::new();
     for (name, c) in cryptainers {
         for layer in &c.payload_cipher_layers {
@@ -89,7 +93,11 @@ pub fn requestor_uid(pool: &KeystorePool) -> Result<uuid::Uuid> {
         return Ok(f.revelation_requestor_uid.0);
     }
     let uid = crate::keystore::new_uid();
-    crate::fsutil::write_atomic(&path, &crate::ejson::to_vec(&RequestorFile { revelation_requestor_uid: Uid(uid) })?, false)?;
+    crate::fsutil::write_atomic(
+        &path,
+        &crate::ejson::to_vec(&RequestorFile { revelation_requestor_uid: Uid(uid) })?,
+        false,
+    )?;
     Ok(uid)
 }
 
@@ -114,7 +122,10 @@ pub fn predecrypted_keys(
         if r.revelation_request_status != RevelationRequestStatus::Accepted {
             continue;
         }
-        let who = Some(format!("guardian '{}' ({})", r.target_public_authenticator.keystore_owner, r.target_public_authenticator.keystore_uid));
+        let who = Some(format!(
+            "guardian '{}' ({})",
+            r.target_public_authenticator.keystore_owner, r.target_public_authenticator.keystore_uid
+        ));
         for s in &r.symkey_decryption_requests {
             if s.cryptainer_uid != *cryptainer_uid || s.symkey_decryption_status != SymkeyDecryptionStatus::Decrypted {
                 continue;
@@ -122,7 +133,13 @@ pub fn predecrypted_keys(
             let key = match factory.private_key(&r.revelation_response_keychain_uid.0, KeyAlgo::RsaOaep, &[]) {
                 Ok(k) => k,
                 Err(e) => {
-                    report.add("gateway answers", who.clone(), Level::Warning, Some(Problem::PrivateKeyNotFound { key: r.revelation_response_keychain_uid.to_string() }), format!("response key missing: {e}"));
+                    report.add(
+                        "gateway answers",
+                        who.clone(),
+                        Level::Warning,
+                        Some(Problem::PrivateKeyNotFound { key: r.revelation_response_keychain_uid.to_string() }),
+                        format!("response key missing: {e}"),
+                    );
                     continue;
                 }
             };
@@ -132,10 +149,15 @@ pub fn predecrypted_keys(
                 Ok(bytes) => {
                     out.entry(s.symkey_decryption_request_data.0.clone()).or_insert(bytes);
                 }
-                Err(e) => report.add("gateway answers", who.clone(), Level::Warning, Some(Problem::KeyDecryptionFailed), format!("an answer does not decrypt: {e}")),
+                Err(e) => report.add(
+                    "gateway answers",
+                    who.clone(),
+                    Level::Warning,
+                    Some(Problem::KeyDecryptionFailed),
+                    format!("an answer does not decrypt: {e}"),
+                ),
             }
         }
     }
     Ok(out)
 }
-
