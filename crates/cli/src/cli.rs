@@ -44,6 +44,9 @@ pub enum Command {
     /// List, inspect, decrypt, delete and purge cryptainers
     #[command(subcommand)]
     Cryptainer(CryptainerCmd),
+    /// Ask guardians to reveal cryptainers through the gateway, and follow the answers
+    #[command(subcommand)]
+    RevelationRequest(RevelationRequestCmd),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -99,6 +102,65 @@ pub enum AuthenticatorCmd {
     Delete {
         /// Authenticator folder
         dir: PathBuf,
+    },
+    /// Publish the authenticator's public keys to the gateway (-g), or say how it stands there
+    Publish {
+        /// Authenticator folder
+        dir: PathBuf,
+        /// Only show whether it is published, and identical to this folder
+        #[arg(long)]
+        check: bool,
+    },
+    /// List the revelation requests addressed to this authenticator on the gateway (-g), newest first
+    Requests {
+        /// Authenticator folder
+        dir: PathBuf,
+        #[arg(long, value_enum)]
+        status: Option<RequestStatus>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Accept a request: decrypt its keys locally with the passphrase and send them re-encrypted for the requestor
+    Accept {
+        /// Authenticator folder
+        dir: PathBuf,
+        /// Uid of the revelation request
+        request_uid: uuid::Uuid,
+        /// Read the passphrase from the first line of this file ("-" for stdin)
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Reject a request
+    Reject {
+        /// Authenticator folder
+        dir: PathBuf,
+        /// Uid of the revelation request
+        request_uid: uuid::Uuid,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RevelationRequestCmd {
+    /// Ask the guardians of these cryptainers, through the gateway (-g), to reveal their keys
+    Submit {
+        /// Cryptainer names (in the cryptainer folder)
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Why the revelation is needed (shown to the guardians)
+        #[arg(long)]
+        description: String,
+    },
+    /// List the requests made from this keystore pool and their answers
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -232,6 +294,9 @@ pub enum CryptainerCmd {
         /// Replace an existing output file
         #[arg(long)]
         force: bool,
+        /// Use the keys that guardians revealed through the gateway (-g)
+        #[arg(long)]
+        use_gateway: bool,
     },
 }
 

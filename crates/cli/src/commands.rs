@@ -58,6 +58,7 @@ fn data_dir(sub: &str) -> Result<PathBuf> {
 struct Ctx {
     cli_pool: Option<PathBuf>,
     cli_cryptainers: Option<PathBuf>,
+    gateway_url: Option<String>,
     verbose: u8,
 }
 
@@ -68,6 +69,12 @@ impl Ctx {
             None => data_dir("keystore_pool")?,
         };
         Ok(KeystorePool::open(dir)?)
+    }
+    fn gateway(&self) -> Result<flightbox::gateway::client::GatewayClient> {
+        let url = self.gateway_url.as_deref().ok_or_else(|| {
+            CliError::Input("this command needs the gateway: -g URL (or FLIGHTBOX_GATEWAY_URL)".into())
+        })?;
+        flightbox::gateway::client::GatewayClient::new(url).map_err(|e| CliError::Core(e.into()))
     }
     fn storage(&self) -> Result<CryptainerStorage> {
         let dir = match &self.cli_cryptainers {
@@ -80,10 +87,16 @@ impl Ctx {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Ctx { cli_pool: cli.keystore_pool, cli_cryptainers: cli.cryptainer_dir, verbose: cli.verbose };
+    let ctx = Ctx {
+        cli_pool: cli.keystore_pool,
+        cli_cryptainers: cli.cryptainer_dir,
+        gateway_url: cli.gateway_url,
+        verbose: cli.verbose,
+    };
     match cli.command {
         Command::Authenticator(c) => authenticator(&ctx, c),
-        Command::ForeignKeystore(c) => foreign_keystore(&ctx, c, cli.gateway_url.as_deref()),
+        Command::ForeignKeystore(c) => foreign_keystore(&ctx, c),
+        Command::RevelationRequest(c) => crate::gateway_cmds::revelation_request(&ctx_parts(&ctx)?, c),
         Command::Cryptoconf(c) => cryptoconf(&ctx, c),
         Command::Encrypt(a) => encrypt(&ctx, a),
         Command::Cryptainer(c) => cryptainer(&ctx, c),
@@ -197,6 +210,10 @@ fn authenticator(ctx: &Ctx, cmd: AuthenticatorCmd) -> Result<()> {
                 )))
             }
         }
+        c @ (AuthenticatorCmd::Publish { .. }
+        | AuthenticatorCmd::Requests { .. }
+        | AuthenticatorCmd::Accept { .. }
+        | AuthenticatorCmd::Reject { .. }) => crate::gateway_cmds::authenticator(&ctx.gateway()?, c),
         AuthenticatorCmd::View { dir, format } => {
             let (ks, meta) = open_authenticator(&dir)?;
             view_keystore(&ks, &meta, format)
@@ -255,15 +272,17 @@ fn view_keystore(ks: &FilesystemKeystore, meta: &keystore::KeystoreMetadata, for
     Ok(())
 }
 
-fn foreign_keystore(ctx: &Ctx, cmd: ForeignKeystoreCmd, gateway: Option<&str>) -> Result<()> {
+fn foreign_keystore(ctx: &Ctx, cmd: ForeignKeystoreCmd) -> Result<()> {
     let pool = ctx.pool()?;
     match cmd {
         ForeignKeystoreCmd::Import { from_path, from_gateway, include_private_keys } => {
             if let Some(uid) = from_gateway {
-                let _ = (uid, gateway);
-                return Err(CliError::Input(
-                    "importing from a gateway is not supported yet (it comes with the gateway support)".into(),
-                ));
+                let meta = flightbox::gateway::ops::import_from_gateway(&ctx.gateway()?, &pool, &uid)?;
+                println!(
+                    "Keystore {} of {} imported from the gateway (public keys)",
+                    meta.keystore_uid, meta.keystore_owner
+                );
+                return Ok(());
             }
             let dir = from_path.expect("clap requires --from-path or --from-gateway");
             open_authenticator(&dir)?;
@@ -508,8 +527,8 @@ fn cryptainer(ctx: &Ctx, cmd: CryptainerCmd) -> Result<()> {
             println!("{} cryptainer(s) deleted", deleted.len());
             Ok(())
         }
-        CryptainerCmd::Decrypt { name, output_file, passphrase_file, force } => {
-            decrypt(ctx, &storage, &name, output_file, &passphrase_file, force)
+        CryptainerCmd::Decrypt { name, output_file, passphrase_file, force, use_gateway } => {
+            decrypt(ctx, &storage, &name, output_file, &passphrase_file, force, use_gateway)
         }
     }
 }
@@ -521,14 +540,24 @@ fn decrypt(
     output: Option<PathBuf>,
     files: &[PathBuf],
     force: bool,
+    use_gateway: bool,
 ) -> Result<()> {
     let (path, c) = load(storage, name)?;
     let pool = ctx.pool()?;
+    let mut gateway_report = flightbox::report::OperationReport::default();
+    let answers = if use_gateway {
+        Some(flightbox::gateway::ops::gateway_answers(&ctx.gateway()?, &pool, &c, &mut gateway_report)?)
+    } else {
+        None
+    };
+    if let Some(a) = &answers {
+        eprintln!("{} key(s) revealed by guardians through the gateway", a.len());
+    }
     let mut passphrases = Passphrases::new();
     for f in files {
         passphrases.add_common(&ui::passphrase_from_file(f)?);
     }
-    if files.is_empty() && ui::can_ask() {
+    if files.is_empty() && !use_gateway && ui::can_ask() {
         // Ask each guardian whose private keys are here.
         for t in model::key_trustees(&c.payload_cipher_layers) {
             if let Trustee::Authenticator { keystore_uid, .. } = &t {
@@ -569,13 +598,19 @@ fn decrypt(
         return Err(CliError::Input(format!("{} exists (use --force to replace it)", target.display())));
     }
     let bar = ui::byte_progress(None, "Decrypting");
-    let unwrapper = Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: None };
+    let unwrapper = Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: answers.as_ref() };
     let result = stream::decrypt_to_file(&path, &target, &unwrapper, force || to_stdout, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
     bar.finish_and_clear();
-    let report = result?;
+    let report = result.map_err(|e| match e {
+        flightbox::Error::DecryptionReport(mut r) => {
+            r.entries.extend(gateway_report.entries.clone());
+            CliError::Core(flightbox::Error::DecryptionReport(r))
+        }
+        other => other.into(),
+    })?;
     if ctx.verbose > 0 {
         eprint!("{report}");
     }
@@ -591,4 +626,23 @@ fn decrypt(
         eprintln!("Decrypted into {}", target.display());
     }
     Ok(())
+}
+
+/// What the gateway commands need from the context.
+pub struct CtxParts {
+    pub pool: KeystorePool,
+    pub storage: CryptainerStorage,
+    pub gateway: flightbox::gateway::client::GatewayClient,
+}
+
+fn ctx_parts(ctx: &Ctx) -> Result<CtxParts> {
+    Ok(CtxParts { pool: ctx.pool()?, storage: ctx.storage()?, gateway: ctx.gateway()? })
+}
+
+pub(crate) fn load_named(storage: &CryptainerStorage, name: &str) -> Result<(PathBuf, Cryptainer)> {
+    load(storage, name)
+}
+
+pub(crate) fn open_authenticator_dir(dir: &Path) -> Result<(FilesystemKeystore, keystore::KeystoreMetadata)> {
+    open_authenticator(dir)
 }

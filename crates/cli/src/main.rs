@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod conf_builder;
+mod gateway_cmds;
 mod ui;
 
 use std::process::ExitCode;

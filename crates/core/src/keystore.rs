@@ -494,6 +494,36 @@ impl KeystorePool {
         Ok((metadata, existed))
     }
 
+    /// Imports an identity from its metadata and public keys (e.g. fetched from a gateway); an existing
+    /// keystore of that uid is completed with missing keys.
+    pub fn import_public_keys(
+        &self,
+        metadata: &KeystoreMetadata,
+        keys: &[(uuid::Uuid, KeyAlgo, Vec<u8>)],
+    ) -> Result<bool> {
+        let uid = metadata.keystore_uid.0;
+        let dir = self.foreign_dir(&uid);
+        let existed = dir.is_dir();
+        if !existed {
+            let parent = self.root.join(FOREIGN_KEYSTORES_DIRNAME);
+            std::fs::create_dir_all(&parent).map_err(Error::io("creating", &parent))?;
+            let tmp = parent.join(format!(".import_{}", uid_str(&uid)));
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir(&tmp).map_err(Error::io("creating", &tmp))?;
+            let mut m = metadata.clone();
+            m.keystore_secret = None;
+            FilesystemKeystore::open(&tmp)?.set_metadata(&m)?;
+            std::fs::rename(&tmp, &dir).map_err(Error::io("renaming", &tmp))?;
+        }
+        let target = FilesystemKeystore::open(&dir)?;
+        for (keychain_uid, algo, pem) in keys {
+            if !target.has_public_key(keychain_uid, *algo) {
+                target.set_public_key(keychain_uid, *algo, pem)?;
+            }
+        }
+        Ok(existed)
+    }
+
     /// Deletes an imported keystore.
     pub fn delete_foreign_keystore(&self, keystore_uid: &uuid::Uuid) -> Result<()> {
         let dir = self.foreign_dir(keystore_uid);

@@ -4,5 +4,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod guardian;
+#[cfg(feature = "client")]
+pub mod ops;
 pub mod protocol;
 pub mod requestor;
