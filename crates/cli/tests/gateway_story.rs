@@ -1,7 +1,7 @@
 //! The whole revelation story over real HTTP on loopback: a gateway with an embedded SQLite database,
 //! three guardians and a requestor, all driven through the `flightbox` command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
