@@ -94,12 +94,12 @@ fn envelope_and_error_paths() {
     );
     let long_owner = "x".repeat(300);
     assert_eq!(
-        kind(gw.set_public_authenticator(uid, &long_owner, &[key.clone()], "secret", None).unwrap_err()),
+        kind(gw.set_public_authenticator(uid, &long_owner, std::slice::from_ref(&key), "secret", None).unwrap_err()),
         ErrorKind::ValidationError
     );
-    gw.set_public_authenticator(uid, "Ann", &[key.clone()], "secret", None).unwrap();
+    gw.set_public_authenticator(uid, "Ann", std::slice::from_ref(&key), "secret", None).unwrap();
     assert_eq!(
-        kind(gw.set_public_authenticator(uid, "Ann", &[key.clone()], "secret", None).unwrap_err()),
+        kind(gw.set_public_authenticator(uid, "Ann", std::slice::from_ref(&key), "secret", None).unwrap_err()),
         ErrorKind::KeystoreAlreadyExists
     );
     assert_eq!(
