@@ -113,8 +113,13 @@ fn envelope_and_error_paths() {
         ErrorKind::KeystoreDoesNotExist
     );
     // Secrets are stored as Argon2id hashes, never in clear (database and its write-ahead log).
-    let other_key = PublicKeyEntry { keychain_uid: Uid(uuid::Uuid::new_v4()), key_algo: "RSA_OAEP".into(), key_value: Bin(rsa_pem()) };
-    gw.set_public_authenticator(Uid(uuid::Uuid::new_v4()), "Bea", &[other_key], "Zq9-very-distinctive-secret", None).unwrap();
+    let other_key = PublicKeyEntry {
+        keychain_uid: Uid(uuid::Uuid::new_v4()),
+        key_algo: "RSA_OAEP".into(),
+        key_value: Bin(rsa_pem()),
+    };
+    gw.set_public_authenticator(Uid(uuid::Uuid::new_v4()), "Bea", &[other_key], "Zq9-very-distinctive-secret", None)
+        .unwrap();
     let mut db = std::fs::read(_d.path().join("gw.sqlite3")).unwrap();
     db.extend(std::fs::read(_d.path().join("gw.sqlite3-wal")).unwrap_or_default());
     let text = String::from_utf8_lossy(&db);
