@@ -91,5 +91,34 @@ def guardian(url, authenticator_dir, passphrase):
     print(accepted)
 
 
+def trustee_encrypt(trustee_url, pool_dir, input_path, output_path):
+    """Encrypt with a jsonrpc_api trustee (key wrapping and a signature), wacryptolib's way."""
+    from wacryptolib.cryptainer import encrypt_payload_into_cryptainer, dump_cryptainer_to_filesystem
+    trustee = {"trustee_type": "jsonrpc_api", "jsonrpc_url": trustee_url}
+    conf = {"payload_cipher_layers": [{"payload_cipher_algo": "AES_EAX", "key_cipher_layers": [
+        {"key_cipher_algo": "RSA_OAEP", "key_cipher_trustee": trustee}],
+        "payload_signatures": [{"payload_digest_algo": "SHA256", "payload_signature_algo": "RSA_PSS", "payload_signature_trustee": trustee}]}]}
+    pool = FilesystemKeystorePool(Path(pool_dir))
+    c = encrypt_payload_into_cryptainer(Path(input_path).read_bytes(), cryptoconf=conf, cryptainer_metadata=None, keystore_pool=pool)
+    dump_cryptainer_to_filesystem(Path(output_path), c)
+
+
+def trustee_decrypt(pool_dir, cryptainer_path, output):
+    """Ask the jsonrpc_api trustees for authorization, then decrypt, wacryptolib's way."""
+    from wacryptolib.cryptainer import gather_trustee_dependencies, request_decryption_authorizations
+    pool = FilesystemKeystorePool(Path(pool_dir))
+    cryptainer = load_cryptainer_from_filesystem(Path(cryptainer_path))
+    deps = gather_trustee_dependencies([cryptainer])
+    request_decryption_authorizations(deps, keystore_pool=pool, request_message="wacryptolib asks")
+    payload, report = decrypt_payload_from_cryptainer(cryptainer, keystore_pool=pool)
+    if payload is None:
+        sys.exit("wacryptolib could not decrypt:\n%s" % report.format_entries())
+    errors = [e for e in report.get_error_entries() if e["entry_type"] == "SIGNATURE_ERROR"]
+    if errors:
+        sys.exit("signature errors: %s" % errors)
+    Path(output).write_bytes(payload)
+
+
 if __name__ == "__main__":
-    {"submit": submit, "decrypt": decrypt, "guardian": guardian}[sys.argv[1]](*sys.argv[2:])
+    {"submit": submit, "decrypt": decrypt, "guardian": guardian, "trustee_encrypt": trustee_encrypt,
+     "trustee_decrypt": trustee_decrypt}[sys.argv[1]](*sys.argv[2:])

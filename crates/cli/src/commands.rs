@@ -420,7 +420,8 @@ fn encrypt(ctx: &Ctx, a: EncryptArgs) -> Result<()> {
     };
     let bar = ui::byte_progress(total, "Encrypting");
     let opts = EncryptOptions { inline: a.bundle, overwrite: a.force };
-    let result = stream::encrypt_to_files(&mut reader, &conf, metadata.as_ref(), &pool, &path, opts, &mut |n| {
+    let keys = flightbox::gateway::remote::PoolWithRemoteTrustees::new(&pool);
+    let result = stream::encrypt_to_files(&mut reader, &conf, metadata.as_ref(), &keys, &path, opts, &mut |n| {
         bar.set_position(n)
     });
     bar.finish_and_clear();
@@ -598,7 +599,8 @@ fn decrypt(
         return Err(CliError::Input(format!("{} exists (use --force to replace it)", target.display())));
     }
     let bar = ui::byte_progress(None, "Decrypting");
-    let unwrapper = Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: answers.as_ref() };
+    let keys = flightbox::gateway::remote::PoolWithRemoteTrustees::new(&pool);
+    let unwrapper = Unwrapper { keys: &keys, passphrases: &passphrases, predecrypted: answers.as_ref() };
     let result = stream::decrypt_to_file(&path, &target, &unwrapper, force || to_stdout, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);

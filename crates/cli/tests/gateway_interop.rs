@@ -151,3 +151,59 @@ fn wacryptolib_guardians_answer_our_requestor() {
     w.out(&["cryptainer", "decrypt", "clip.bin", "-o", "answered.bin", "--use-gateway"]);
     assert_eq!(std::fs::read(w.dir.path().join("answered.bin")).unwrap(), data);
 }
+
+#[test]
+fn remote_trustee_jsonrpc_api_both_ways() {
+    let w = W::new();
+    let d = w.dir.path();
+    let trustee = format!("{}/trustee/jsonrpc/", w.url);
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 97) as u8).collect();
+    std::fs::write(d.join("in.bin"), &data).unwrap();
+    // Ours encrypts with the remote trustee (wrapping and signature) and decrypts.
+    let conf = format!(
+        r#"{{"payload_cipher_layers": [{{"payload_cipher_algo": "CHACHA20_POLY1305",
+        "key_cipher_layers": [{{"key_cipher_algo": "RSA_OAEP", "key_cipher_trustee": {{"trustee_type": "jsonrpc_api", "jsonrpc_url": "{trustee}"}}}}],
+        "payload_signatures": [{{"payload_digest_algo": "SHA512", "payload_signature_algo": "ECC_DSS",
+            "payload_signature_trustee": {{"trustee_type": "jsonrpc_api", "jsonrpc_url": "{trustee}"}}}}]}}]}}"#
+    );
+    std::fs::write(d.join("remote.json"), conf).unwrap();
+    w.out(&["encrypt", "in.bin", "--cryptoconf", "remote.json"]);
+    w.out(&["cryptainer", "decrypt", "in.bin", "-o", "ours.bin"]);
+    assert_eq!(std::fs::read(d.join("ours.bin")).unwrap(), data);
+    // wacryptolib asks authorization and decrypts ours, checking the remote signature.
+    let crypt = d.join("cryptainers/in.bin.crypt").display().to_string();
+    py(
+        d,
+        &[
+            "trustee_decrypt",
+            &d.join("py_pool").display().to_string(),
+            &crypt,
+            &d.join("by_wa.bin").display().to_string(),
+        ],
+    );
+    assert_eq!(std::fs::read(d.join("by_wa.bin")).unwrap(), data);
+    // wacryptolib encrypts with our remote trustee; ours decrypts.
+    std::fs::create_dir_all(d.join("cryptainers")).unwrap();
+    py(
+        d,
+        &[
+            "trustee_encrypt",
+            &trustee,
+            &d.join("py_pool").display().to_string(),
+            &d.join("in.bin").display().to_string(),
+            &d.join("cryptainers/wa.crypt").display().to_string(),
+        ],
+    );
+    w.out(&["cryptainer", "decrypt", "wa.crypt", "-o", "from_wa.bin"]);
+    assert_eq!(std::fs::read(d.join("from_wa.bin")).unwrap(), data);
+    // Without an authorization request, the trustee refuses to decrypt.
+    let gw = flightbox::gateway::client::GatewayClient::for_endpoint(&trustee).unwrap();
+    let uid = flightbox::ejson::Uid(uuid::Uuid::new_v4());
+    let pem = gw.fetch_public_key(uid, "RSA_OAEP", false).unwrap();
+    let pk = flightbox::keys::PublicKey::from_pem(&pem, flightbox::keys::KeyAlgo::RsaOaep).unwrap();
+    let cd = flightbox::primitives::rsa_oaep::encrypt(pk.as_rsa().unwrap(), b"{}").unwrap().to_json().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&cd).unwrap();
+    let err = gw.decrypt_with_private_key(uid, "RSA_OAEP", &value).unwrap_err();
+    assert_eq!(err.kind(), Some(flightbox::gateway::protocol::ErrorKind::AuthorizationError), "{err}");
+    assert!(gw.fetch_public_key(flightbox::ejson::Uid(uuid::Uuid::new_v4()), "RSA_OAEP", true).is_err(), "must_exist");
+}

@@ -28,6 +28,7 @@ pub trait TrusteeKeys {
         algo: KeyAlgo,
         create: bool,
     ) -> Result<PublicKey>;
+
     /// Private key of a trustee, opened with one of the passphrases if it is protected.
     fn private_key(
         &self,
@@ -36,6 +37,36 @@ pub trait TrusteeKeys {
         algo: KeyAlgo,
         passphrases: &[&str],
     ) -> Result<PrivateKey>;
+
+    /// Signs a message (a digest) with a trustee's key, creating it if the trustee does that.
+    fn sign(
+        &self,
+        trustee: &Trustee,
+        keychain_uid: &uuid::Uuid,
+        algo: SignatureAlgo,
+        message: &[u8],
+    ) -> Result<SignatureStruct> {
+        let key_algo = KeyAlgo::from(algo);
+        self.public_key(trustee, keychain_uid, key_algo, true)?;
+        let private = self.private_key(trustee, keychain_uid, key_algo, &[])?;
+        signature::sign(&private, algo, message)
+    }
+
+    /// Has a remote trustee decrypt an RSA_OAEP cipherdict (its JSON bytes); returns the key struct bytes.
+    fn remote_decrypt(
+        &self,
+        trustee: &Trustee,
+        keychain_uid: &uuid::Uuid,
+        cipherdict: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let _ = (keychain_uid, cipherdict);
+        Err(Error::NotSupported(format!("{} can only be reached through a gateway client", trustee.label())))
+    }
+
+    /// Called once before a cryptainer's keys are unwrapped (remote trustees ask for authorization here).
+    fn prepare_decryption(&self, cryptainer: &Cryptainer, report: &mut OperationReport) {
+        let _ = (cryptainer, report);
+    }
 }
 
 fn default_keygen(algo: KeyAlgo) -> KeygenOptions {
@@ -71,7 +102,7 @@ impl TrusteeKeys for KeystorePool {
                 PublicKey::from_pem(&ks.public_key_pem(keychain_uid, algo)?, algo)
             }
             Trustee::JsonRpcApi { jsonrpc_url } => {
-                Err(Error::NotSupported(format!("jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support")))
+                Err(Error::NotSupported(format!("the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees")))
             }
         }
     }
@@ -89,7 +120,7 @@ impl TrusteeKeys for KeystorePool {
                 self.foreign_keystore(&keystore_uid.0)?.private_key(keychain_uid, algo, passphrases)
             }
             Trustee::JsonRpcApi { jsonrpc_url } => {
-                Err(Error::NotSupported(format!("jsonrpc_api trustees ({jsonrpc_url}) come with the gateway support")))
+                Err(Error::NotSupported(format!("the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees")))
             }
         }
     }
@@ -383,11 +414,8 @@ pub fn finish_cryptainer(
                 .map(|(_, d)| d.clone())
                 .ok_or_else(|| Error::Encryption("missing digest".into()))?;
             let uid = sig.keychain_uid.unwrap_or(default_uid);
-            let algo = KeyAlgo::from(sig.payload_signature_algo);
-            // The local key factory signs with its private key, creating the pair on first use.
-            keys.public_key(&sig.payload_signature_trustee, &uid.0, algo, true)?;
-            let private = keys.private_key(&sig.payload_signature_trustee, &uid.0, algo, &[])?;
-            sig.payload_signature_struct = Some(signature::sign(&private, sig.payload_signature_algo, &digest)?);
+            sig.payload_signature_struct =
+                Some(keys.sign(&sig.payload_signature_trustee, &uid.0, sig.payload_signature_algo, &digest)?);
             sig.payload_digest_value = Some(Bin(digest));
         }
     }
@@ -425,6 +453,7 @@ pub struct Unwrapper<'a> {
 impl Unwrapper<'_> {
     /// Unwraps the key of every payload layer, reporting what happened; `None` for layers that failed.
     pub fn unwrap_payload_keys(&self, cryptainer: &Cryptainer, report: &mut OperationReport) -> Vec<Option<SymKey>> {
+        self.keys.prepare_decryption(cryptainer, report);
         let n = cryptainer.payload_cipher_layers.len();
         let mut keys = Vec::with_capacity(n);
         for (i, layer) in cryptainer.payload_cipher_layers.iter().enumerate() {
@@ -496,6 +525,33 @@ impl Unwrapper<'_> {
                     };
                 }
                 let uid = a.keychain_uid.unwrap_or(c.keychain_uid).0;
+                if let Trustee::JsonRpcApi { .. } = &a.key_cipher_trustee {
+                    return match self
+                        .keys
+                        .remote_decrypt(&a.key_cipher_trustee, &uid, ciphertext)
+                        .and_then(|b| parse_key_struct(&b))
+                    {
+                        Ok(ks) => {
+                            report.add(loc, who, Level::Info, None, "key decrypted by the remote trustee");
+                            Some(ks.key_bytes)
+                        }
+                        Err(e) => {
+                            let problem = if matches!(e, Error::NotSupported(_)) {
+                                Problem::NotSupported
+                            } else {
+                                Problem::KeyDecryptionFailed
+                            };
+                            report.add(
+                                loc,
+                                who,
+                                Level::Error,
+                                Some(problem),
+                                format!("the remote trustee did not decrypt the key: {e}"),
+                            );
+                            None
+                        }
+                    };
+                }
                 let cipherdict = match rsa_oaep::OaepCipherdict::from_json(ciphertext) {
                     Ok(cd) => cd,
                     Err(e) => return corrupted(report, who, format!("key ciphertext is malformed: {e}")),

@@ -41,3 +41,14 @@ CREATE TABLE IF NOT EXISTS symkey_decryption_request (
     symkey_decryption_status TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS symkey_by_request ON symkey_decryption_request (revelation_request_uid);
+-- Keys of the remote trustee (`jsonrpc_api` trustees, /trustee/jsonrpc/), private keys encrypted with the
+-- server's trustee secret (PKCS#8 PBES2), never stored in clear.
+CREATE TABLE IF NOT EXISTS trustee_keypair (
+    keychain_uid TEXT NOT NULL,
+    key_algo TEXT NOT NULL,
+    public_key BYTEA NOT NULL,
+    private_key_encrypted BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    decryption_authorized_at BIGINT,
+    PRIMARY KEY (keychain_uid, key_algo)
+);

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod store;
+mod trustee;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,22 +35,37 @@ const MAX_NAME: usize = 1000;
 const MAX_METADATA: usize = 64 << 10;
 const MAX_BLOB: usize = 64 << 10;
 
-struct AppState {
+pub(crate) struct AppState {
     store: Store,
+    /// Protects the remote trustee's private keys at rest.
+    trustee_secret: zeroize::Zeroizing<String>,
     /// SHA-256 of secrets already checked against their Argon2id hash, so that polling stays cheap.
     verified: Mutex<HashMap<String, [u8; 32]>>,
 }
 
-/// The HTTP routes of the gateway.
+/// The HTTP routes, with a throw-away trustee secret (remote trustee keys do not survive a restart: for tests).
 pub fn router(store: Store) -> Router {
-    let state = Arc::new(AppState { store, verified: Mutex::new(HashMap::new()) });
+    let mut secret = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
+    router_with_trustee_secret(store, secret.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The HTTP routes: the gateway at `/gateway/jsonrpc/` and the remote trustee at `/trustee/jsonrpc/`, whose
+/// private keys are encrypted with `trustee_secret`.
+pub fn router_with_trustee_secret(store: Store, trustee_secret: String) -> Router {
+    let state = Arc::new(AppState {
+        store,
+        trustee_secret: zeroize::Zeroizing::new(trustee_secret),
+        verified: Mutex::new(HashMap::new()),
+    });
     Router::new()
         .route("/gateway/jsonrpc/", post(handle))
+        .route("/trustee/jsonrpc/", post(handle_trustee))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-enum ApiError {
+pub(crate) enum ApiError {
     Functional(ErrorKind, String),
     UnknownMethod(String),
     Internal(String),
@@ -61,9 +77,9 @@ impl From<StoreError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-fn invalid(msg: impl Into<String>) -> ApiError {
+pub(crate) fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::Functional(ErrorKind::ValidationError, msg.into())
 }
 
@@ -74,6 +90,14 @@ fn reply(status: StatusCode, body: Value) -> Response {
 }
 
 async fn handle(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
+    handle_any(st, body, false).await
+}
+
+async fn handle_trustee(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
+    handle_any(st, body, true).await
+}
+
+async fn handle_any(st: Arc<AppState>, body: Bytes, trustee: bool) -> Response {
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return reply(
             StatusCode::BAD_REQUEST,
@@ -96,6 +120,7 @@ async fn handle(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
         }
     };
     let result = match params {
+        Ok(p) if trustee => trustee::dispatch(&st, method, p).await,
         Ok(p) => dispatch(&st, method, p).await,
         Err(e) => Err(e),
     };
@@ -121,12 +146,12 @@ async fn handle(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
     }
 }
 
-fn params<T: DeserializeOwned>(v: Value) -> ApiResult<T> {
+pub(crate) fn params<T: DeserializeOwned>(v: Value) -> ApiResult<T> {
     let text = v.to_string();
     flightbox::ejson::from_slice(text.as_bytes()).map_err(|e| invalid(format!("Incorrect input arguments ({e})")))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> ApiResult<Value> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> ApiResult<Value> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -202,7 +227,7 @@ struct SetParams {
     keystore_creation_datetime: Option<DateTimeMs>,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     DateTimeMs::now().0
 }
 

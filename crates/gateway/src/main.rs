@@ -19,11 +19,45 @@ struct Args {
     /// Database URL instead of a file: sqlite://PATH or postgres://USER:PASS@HOST/DB
     #[arg(long, value_name = "URL", env = "FLIGHTBOX_GATEWAY_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// File holding the secret that encrypts the remote trustee's private keys (created, mode 0600, if missing)
+    /// [default: the database file name + ".trustee-secret"]
+    #[arg(long, value_name = "FILE")]
+    trustee_secret_file: Option<PathBuf>,
+}
+
+fn trustee_secret(path: &std::path::Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut bytes = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    std::io::Write::write_all(&mut opts.open(path)?, secret.as_bytes())?;
+    Ok(secret)
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    let secret_path = args.trustee_secret_file.clone().unwrap_or_else(|| {
+        let mut p = args.database.clone().into_os_string();
+        p.push(".trustee-secret");
+        PathBuf::from(p)
+    });
+    let secret = match trustee_secret(&secret_path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read or create the trustee secret {}: {e}", secret_path.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let url = args.database_url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", args.database.display()));
     let store = match flightbox_gateway::store::Store::connect(&url).await {
         Ok(s) => s,
@@ -43,7 +77,7 @@ async fn main() -> std::process::ExitCode {
         "flightbox-gateway listening on http://{}/gateway/jsonrpc/",
         listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
     );
-    let app = flightbox_gateway::router(store);
+    let app = flightbox_gateway::router_with_trustee_secret(store, secret);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -330,3 +330,73 @@ impl Store {
         .transpose()
     }
 }
+
+/// A remote trustee's keypair as stored.
+#[derive(Clone, Debug)]
+pub struct TrusteeKeyRow {
+    pub public_key: Vec<u8>,
+    pub private_key_encrypted: Vec<u8>,
+    pub created_at: i64,
+    pub decryption_authorized_at: Option<i64>,
+}
+
+impl Store {
+    /// A trustee keypair.
+    pub async fn trustee_key(&self, keychain_uid: &str, key_algo: &str) -> StoreResult<Option<TrusteeKeyRow>> {
+        let row = sqlx::query(
+            "SELECT public_key, private_key_encrypted, created_at, decryption_authorized_at FROM trustee_keypair WHERE keychain_uid = $1 AND key_algo = $2",
+        )
+        .bind(keychain_uid)
+        .bind(key_algo)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(TrusteeKeyRow {
+                public_key: r.try_get("public_key")?,
+                private_key_encrypted: r.try_get("private_key_encrypted")?,
+                created_at: r.try_get("created_at")?,
+                decryption_authorized_at: r.try_get("decryption_authorized_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new trustee keypair; `Ok(false)` if one appeared meanwhile.
+    pub async fn insert_trustee_key(
+        &self,
+        keychain_uid: &str,
+        key_algo: &str,
+        public: &[u8],
+        private_enc: &[u8],
+        now: i64,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO trustee_keypair (keychain_uid, key_algo, public_key, private_key_encrypted, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(keychain_uid)
+        .bind(key_algo)
+        .bind(public)
+        .bind(private_enc)
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks a trustee keypair as authorized for decryption from `now`.
+    pub async fn authorize_trustee_key(&self, keychain_uid: &str, key_algo: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE trustee_keypair SET decryption_authorized_at = $1 WHERE keychain_uid = $2 AND key_algo = $3",
+        )
+        .bind(now)
+        .bind(keychain_uid)
+        .bind(key_algo)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

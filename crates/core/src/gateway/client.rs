@@ -51,6 +51,13 @@ impl GatewayClient {
         Ok(GatewayClient { url, agent, next_id: AtomicU64::new(1), retries: 2 })
     }
 
+    /// A client for a JSON-RPC endpoint given by its full URL (a `jsonrpc_api` trustee's `jsonrpc_url`).
+    pub fn for_endpoint(url: &str) -> R<Self> {
+        let mut c = Self::new(url)?;
+        c.url = url.trim().to_string();
+        Ok(c)
+    }
+
     /// The endpoint URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -208,6 +215,43 @@ impl GatewayClient {
             "symkey_decryption_results": to_value(results)?,
         });
         self.call::<Value>("accept_revelation_request", p, false).map(|_| ())
+    }
+}
+
+/// Calls of a remote trustee (`jsonrpc_api` trustee, the Witness Angel server's `/trustee/jsonrpc/`).
+impl GatewayClient {
+    /// Public key PEM of a keypair, created by the trustee unless `must_exist`.
+    pub fn fetch_public_key(&self, keychain_uid: Uid, key_algo: &str, must_exist: bool) -> R<Vec<u8>> {
+        let p = json!({"keychain_uid": to_value(&keychain_uid)?, "key_algo": key_algo, "must_exist": must_exist});
+        self.call::<crate::ejson::Bin>("fetch_public_key", p, true).map(|b| b.0)
+    }
+
+    /// A timestamped signature of a (digest) message.
+    pub fn get_message_signature(
+        &self,
+        keychain_uid: Uid,
+        message: &[u8],
+        signature_algo: &str,
+    ) -> R<crate::model::SignatureStruct> {
+        let p = json!({"keychain_uid": to_value(&keychain_uid)?, "message": to_value(&crate::ejson::Bin(message.to_vec()))?, "signature_algo": signature_algo});
+        self.call("get_message_signature", p, false)
+    }
+
+    /// Asks the trustee to allow decryption with these keypairs (keychain uid, key algo).
+    pub fn request_decryption_authorization(&self, keypairs: &[(Uid, String)], request_message: &str) -> R<Value> {
+        let ids: Vec<Value> =
+            keypairs.iter().map(|(u, a)| Ok(json!({"keychain_uid": to_value(u)?, "key_algo": a}))).collect::<R<_>>()?;
+        self.call(
+            "request_decryption_authorization",
+            json!({"keypair_identifiers": ids, "request_message": request_message}),
+            false,
+        )
+    }
+
+    /// Decrypts a cipherdict with the trustee's private key; returns the key struct bytes.
+    pub fn decrypt_with_private_key(&self, keychain_uid: Uid, cipher_algo: &str, cipherdict: &Value) -> R<Vec<u8>> {
+        let p = json!({"keychain_uid": to_value(&keychain_uid)?, "cipher_algo": cipher_algo, "cipherdict": cipherdict});
+        self.call::<crate::ejson::Bin>("decrypt_with_private_key", p, false).map(|b| b.0)
     }
 }
 

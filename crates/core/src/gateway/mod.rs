@@ -7,4 +7,6 @@ pub mod guardian;
 #[cfg(feature = "client")]
 pub mod ops;
 pub mod protocol;
+#[cfg(feature = "client")]
+pub mod remote;
 pub mod requestor;

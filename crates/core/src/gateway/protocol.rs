@@ -185,6 +185,8 @@ pub enum ErrorKind {
     AuthenticationError,
     /// Invalid parameters.
     ValidationError,
+    /// Not authorized (e.g. a remote trustee's decryption without prior authorization).
+    AuthorizationError,
     /// Any other functional error.
     FunctionalError,
 }
@@ -201,6 +203,7 @@ impl ErrorKind {
             Self::ExistenceError => vec![F, E],
             Self::AuthenticationError => vec![F, "wacryptolib.exceptions.AuthenticationError"],
             Self::ValidationError => vec![F, "wacryptolib.exceptions.ValidationError"],
+            Self::AuthorizationError => vec![F, "wacryptolib.exceptions.AuthorizationError"],
             Self::FunctionalError => vec![F],
         }
     }
@@ -216,6 +219,7 @@ impl ErrorKind {
                 "ExistenceError" => Self::ExistenceError,
                 "AuthenticationError" => Self::AuthenticationError,
                 "ValidationError" | "SchemaValidationError" => Self::ValidationError,
+                "AuthorizationError" => Self::AuthorizationError,
                 "FunctionalError" => Self::FunctionalError,
                 _ => continue,
             };
