@@ -101,9 +101,9 @@ impl TrusteeKeys for KeystorePool {
                 let ks = self.foreign_keystore(&keystore_uid.0)?;
                 PublicKey::from_pem(&ks.public_key_pem(keychain_uid, algo)?, algo)
             }
-            Trustee::JsonRpcApi { jsonrpc_url } => {
-                Err(Error::NotSupported(format!("the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees")))
-            }
+            Trustee::JsonRpcApi { jsonrpc_url } => Err(Error::NotSupported(format!(
+                "the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees"
+            ))),
         }
     }
 
@@ -119,9 +119,9 @@ impl TrusteeKeys for KeystorePool {
             Trustee::Authenticator { keystore_uid, .. } => {
                 self.foreign_keystore(&keystore_uid.0)?.private_key(keychain_uid, algo, passphrases)
             }
-            Trustee::JsonRpcApi { jsonrpc_url } => {
-                Err(Error::NotSupported(format!("the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees")))
-            }
+            Trustee::JsonRpcApi { jsonrpc_url } => Err(Error::NotSupported(format!(
+                "the remote trustee {jsonrpc_url} is reached through gateway::remote::PoolWithRemoteTrustees"
+            ))),
         }
     }
 }
