@@ -173,14 +173,7 @@ fn authenticator(ctx: &Ctx, cmd: AuthenticatorCmd) -> Result<()> {
         }
         AuthenticatorCmd::Validate { dir, passphrase_file } => {
             let (ks, meta) = open_authenticator(&dir)?;
-            let passphrase = match &passphrase_file {
-                Some(f) => ui::passphrase_from_file(f)?,
-                None => ui::ask_passphrase(&format!(
-                    "Passphrase of {} (hint: {}): ",
-                    meta.keystore_owner,
-                    meta.keystore_passphrase_hint.as_deref().unwrap_or("none")
-                ))?,
-            };
+            let passphrase = ui::authenticator_passphrase(passphrase_file.as_deref(), &meta)?;
             let check = keystore::check_passphrase(&ks, &passphrase)?;
             println!(
                 "Authenticator {} of {}: {} keypair(s)",

@@ -119,14 +119,7 @@ pub fn authenticator(gw: &GatewayClient, cmd: AuthenticatorCmd) -> Result<()> {
         }
         AuthenticatorCmd::Accept { dir, request_uid, passphrase_file } => {
             let (ks, meta) = open_authenticator_dir(&dir)?;
-            let passphrase = match &passphrase_file {
-                Some(f) => ui::passphrase_from_file(f)?,
-                None => ui::ask_passphrase(&format!(
-                    "Passphrase of {} (hint: {}): ",
-                    meta.keystore_owner,
-                    meta.keystore_passphrase_hint.as_deref().unwrap_or("none")
-                ))?,
-            };
+            let passphrase = ui::authenticator_passphrase(passphrase_file.as_deref(), &meta)?;
             let results = ops::accept(gw, &ks, &request_uid, &passphrase).map_err(|e| match e {
                 flightbox::Error::WrongPassphrase(_) => CliError::Input("wrong passphrase: nothing was sent".into()),
                 other => other.into(),

@@ -26,6 +26,21 @@ pub fn passphrase_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> 
     Ok(trimmed)
 }
 
+/// The passphrase of an authenticator: the first line of `file`, or asked with its owner and hint.
+pub fn authenticator_passphrase(
+    file: Option<&Path>,
+    meta: &flightbox::keystore::KeystoreMetadata,
+) -> Result<Zeroizing<String>, CliError> {
+    match file {
+        Some(f) => passphrase_from_file(f),
+        None => ask_passphrase(&format!(
+            "Passphrase of {} (hint: {}): ",
+            meta.keystore_owner,
+            meta.keystore_passphrase_hint.as_deref().unwrap_or("none")
+        )),
+    }
+}
+
 /// Asks a passphrase without echo; fails when there is no terminal to ask on.
 pub fn ask_passphrase(prompt: &str) -> Result<Zeroizing<String>, CliError> {
     if !std::io::stdin().is_terminal() {

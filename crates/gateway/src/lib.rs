@@ -65,6 +65,40 @@ pub fn router_with_trustee_secret(store: Store, trustee_secret: String) -> Route
         .with_state(state)
 }
 
+/// Runs a gateway on 127.0.0.1 (a free port) in a background thread with its own runtime, until the
+/// process ends: for tests and demos that embed one. Returns its base URL (`http://127.0.0.1:PORT`).
+pub fn serve_in_background(database_url: &str) -> Result<String, String> {
+    let url = database_url.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let started = (|| -> Result<(tokio::runtime::Runtime, Store, tokio::net::TcpListener), String> {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let (store, listener) = rt.block_on(async {
+                let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((store, listener))
+            })?;
+            Ok((rt, store, listener))
+        })();
+        match started {
+            Ok((rt, store, listener)) => {
+                let addr = listener.local_addr().map_err(|e| e.to_string());
+                let _ = tx.send(addr);
+                let _ = rt.block_on(async move { axum::serve(listener, router(store)).await });
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        }
+    });
+    let addr = rx.recv().map_err(|e| e.to_string())??;
+    Ok(format!("http://{addr}"))
+}
+
 pub(crate) enum ApiError {
     Functional(ErrorKind, String),
     UnknownMethod(String),

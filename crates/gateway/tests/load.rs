@@ -15,18 +15,7 @@ use flightbox::keystore::{FilesystemKeystore, KeystoreMetadata, KeystoreType};
 const GUARDIANS: usize = 50;
 
 fn start(dir: &std::path::Path) -> String {
-    let url = format!("sqlite://{}?mode=rwc", dir.join("gw.sqlite3").display());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async move {
-            let store = flightbox_gateway::store::Store::connect(&url).await.unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, flightbox_gateway::router(store)).await.unwrap();
-        });
-    });
-    format!("http://{}", rx.recv().unwrap())
+    flightbox_gateway::serve_in_background(&format!("sqlite://{}?mode=rwc", dir.join("gw.sqlite3").display())).unwrap()
 }
 
 struct Guardian {

@@ -9,17 +9,8 @@ use serde_json::{json, Value};
 fn start(database_url: Option<String>) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("gw.sqlite3").display()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async move {
-            let store = flightbox_gateway::store::Store::connect(&url).await.unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, flightbox_gateway::router(store)).await.unwrap();
-        });
-    });
-    (dir, format!("http://{}", rx.recv().unwrap()))
+    let base = flightbox_gateway::serve_in_background(&url).unwrap();
+    (dir, base)
 }
 
 /// Posts a raw body; code 0 when the server closed the connection before answering.
