@@ -158,6 +158,15 @@ fn write_inline(cryptainer: &Cryptainer, payload_file: &Path, crypt_path: &Path)
     result
 }
 
+/// Creates (truncating) a file only its owner can read: decrypted payloads are private by default.
+fn create_private(path: &Path) -> Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path).map_err(Error::io("creating", path))
+}
+
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -186,8 +195,8 @@ pub fn load_cryptainer(crypt_path: &Path) -> Result<Cryptainer> {
     Cryptainer::from_json(&bytes)
 }
 
-/// Decrypts the cryptainer at `crypt_path` into `output` (written as `output~`, renamed when every tag and
-/// signature checked out). `progress` gets the ciphertext bytes read so far. Returns the report, or
+/// Decrypts the cryptainer at `crypt_path` into `output` (written as `output~` readable by its owner only,
+/// renamed when every tag and signature checked out). `progress` gets the ciphertext bytes read so far. Returns the report, or
 /// `Error::DecryptionReport` when the payload could not be decrypted.
 pub fn decrypt_to_file(
     crypt_path: &Path,
@@ -212,7 +221,7 @@ pub fn decrypt_to_file(
     let mut dec = PayloadDecryptor::new(&cryptainer, &keys, true)?;
     let temp = with_suffix(output, TEMP_SUFFIX);
     let result = (|| -> Result<Vec<crate::cryptainer::LayerDigests>> {
-        let mut w = BufWriter::with_capacity(CHUNK_SIZE, File::create(&temp).map_err(Error::io("creating", &temp))?);
+        let mut w = BufWriter::with_capacity(CHUNK_SIZE, create_private(&temp)?);
         let mut out = Vec::with_capacity(CHUNK_SIZE + 64);
         let mut feed = |chunk: &[u8], dec: &mut PayloadDecryptor, w: &mut BufWriter<File>| -> Result<()> {
             out.clear();

@@ -86,6 +86,15 @@ fn every_payload_algo_streams_through_files_both_layouts() {
             )
             .unwrap();
             assert_eq!(std::fs::read(&out).unwrap(), payload, "{algo} inline={inline}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                assert_eq!(
+                    std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                    0o600,
+                    "decrypted output is private"
+                );
+            }
             // Never overwritten without asking.
             let again = decrypt_to_file(
                 &crypt,
