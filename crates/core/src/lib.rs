@@ -4,6 +4,7 @@
 
 pub mod cryptainer;
 pub mod ejson;
+pub mod envelope;
 pub mod error;
 pub(crate) mod fsutil;
 pub mod gateway;
