@@ -107,7 +107,7 @@ fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
 }
 
-fn open_authenticator(dir: &Path) -> Result<(FilesystemKeystore, keystore::KeystoreMetadata)> {
+pub(crate) fn open_authenticator(dir: &Path) -> Result<(FilesystemKeystore, keystore::KeystoreMetadata)> {
     let ks =
         FilesystemKeystore::open(dir).map_err(|_| CliError::Input(format!("{} is not a folder", dir.display())))?;
     let meta = ks.metadata().map_err(|e| match e {
@@ -426,7 +426,7 @@ fn encrypt(ctx: &Ctx, a: EncryptArgs) -> Result<()> {
     Ok(())
 }
 
-fn load(storage: &CryptainerStorage, name: &str) -> Result<(PathBuf, Cryptainer)> {
+pub(crate) fn load(storage: &CryptainerStorage, name: &str) -> Result<(PathBuf, Cryptainer)> {
     let path = storage.existing(name)?;
     let c = stream::load_cryptainer(&path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     Ok((path, c))
@@ -632,12 +632,4 @@ pub struct CtxParts {
 
 fn ctx_parts(ctx: &Ctx) -> Result<CtxParts> {
     Ok(CtxParts { pool: ctx.pool()?, storage: ctx.storage()?, gateway: ctx.gateway()? })
-}
-
-pub(crate) fn load_named(storage: &CryptainerStorage, name: &str) -> Result<(PathBuf, Cryptainer)> {
-    load(storage, name)
-}
-
-pub(crate) fn open_authenticator_dir(dir: &Path) -> Result<(FilesystemKeystore, keystore::KeystoreMetadata)> {
-    open_authenticator(dir)
 }

@@ -6,7 +6,7 @@ use flightbox::gateway::protocol::{RevelationRequest, RevelationRequestStatus, S
 use serde_json::json;
 
 use crate::cli::{AuthenticatorCmd, Format, RequestStatus, RevelationRequestCmd};
-use crate::commands::{load_named, open_authenticator_dir, CliError, CtxParts};
+use crate::commands::{load, open_authenticator, CliError, CtxParts};
 use crate::ui;
 
 type Result<T> = std::result::Result<T, CliError>;
@@ -83,7 +83,7 @@ fn print_requests(list: &[RevelationRequest], format: Format, empty: &str) {
 pub fn authenticator(gw: &GatewayClient, cmd: AuthenticatorCmd) -> Result<()> {
     match cmd {
         AuthenticatorCmd::Publish { dir, check } => {
-            let (ks, meta) = open_authenticator_dir(&dir)?;
+            let (ks, meta) = open_authenticator(&dir)?;
             let state = ops::publication_state(gw, &ks)?;
             match (&state, check) {
                 (PublicationState::NotPublished, false) => {
@@ -112,13 +112,13 @@ pub fn authenticator(gw: &GatewayClient, cmd: AuthenticatorCmd) -> Result<()> {
             }
         }
         AuthenticatorCmd::Requests { dir, status: st, format } => {
-            let (ks, _) = open_authenticator_dir(&dir)?;
+            let (ks, _) = open_authenticator(&dir)?;
             let list = ops::guardian_requests(gw, &ks, st.map(status))?;
             print_requests(&list, format, "No revelation request");
             Ok(())
         }
         AuthenticatorCmd::Accept { dir, request_uid, passphrase_file } => {
-            let (ks, meta) = open_authenticator_dir(&dir)?;
+            let (ks, meta) = open_authenticator(&dir)?;
             let passphrase = ui::authenticator_passphrase(passphrase_file.as_deref(), &meta)?;
             let results = ops::accept(gw, &ks, &request_uid, &passphrase).map_err(|e| match e {
                 flightbox::Error::WrongPassphrase(_) => CliError::Input("wrong passphrase: nothing was sent".into()),
@@ -133,7 +133,7 @@ pub fn authenticator(gw: &GatewayClient, cmd: AuthenticatorCmd) -> Result<()> {
             Ok(())
         }
         AuthenticatorCmd::Reject { dir, request_uid } => {
-            let (ks, _) = open_authenticator_dir(&dir)?;
+            let (ks, _) = open_authenticator(&dir)?;
             ops::reject(gw, &ks, &request_uid)?;
             println!("Request {request_uid} rejected");
             Ok(())
@@ -151,7 +151,7 @@ pub fn revelation_request(ctx: &CtxParts, cmd: RevelationRequestCmd) -> Result<(
             }
             let mut cryptainers = Vec::new();
             for n in &names {
-                let (path, c) = load_named(&ctx.storage, n)?;
+                let (path, c) = load(&ctx.storage, n)?;
                 cryptainers.push((path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(), c));
             }
             let outcome = ops::submit_requests(&ctx.gateway, &ctx.pool, &cryptainers, &description)?;

@@ -69,11 +69,6 @@ pub trait TrusteeKeys {
     }
 }
 
-fn default_keygen(algo: KeyAlgo) -> KeygenOptions {
-    let _ = algo;
-    KeygenOptions::default()
-}
-
 impl TrusteeKeys for KeystorePool {
     fn public_key(
         &self,
@@ -89,7 +84,7 @@ impl TrusteeKeys for KeystorePool {
                     if !create {
                         return Err(Error::KeyNotFound(format!("{algo}/{keychain_uid} in the local key factory")));
                     }
-                    match ks.generate_keypair(keychain_uid, algo, default_keygen(algo), None) {
+                    match ks.generate_keypair(keychain_uid, algo, KeygenOptions::default(), None) {
                         Ok(k) => return Ok(k),
                         Err(Error::KeyExists(_)) => {} // created meanwhile by another process
                         Err(e) => return Err(e),
