@@ -455,26 +455,8 @@ impl KeystorePool {
         if keypairs.is_empty() {
             return Err(Error::KeyNotFound(format!("no keypair in {}", src.display())));
         }
-        let uid = metadata.keystore_uid.0;
-        let dir = self.foreign_dir(&uid);
-        let existed = dir.is_dir();
-        if existed {
-            let current = FilesystemKeystore::open(&dir)?.metadata()?;
-            if current.keystore_uid != metadata.keystore_uid {
-                return Err(Error::validation("keystore", "keystore_uid", "imported keystore uid mismatch"));
-            }
-        } else {
-            let parent = self.root.join(FOREIGN_KEYSTORES_DIRNAME);
-            std::fs::create_dir_all(&parent).map_err(Error::io("creating", &parent))?;
-            // Build in a temporary folder then rename, so that a crash leaves no half-imported keystore.
-            let tmp = parent.join(format!(".import_{}", uid_str(&uid)));
-            let _ = std::fs::remove_dir_all(&tmp);
-            std::fs::create_dir(&tmp).map_err(Error::io("creating", &tmp))?;
-            metadata.keystore_secret = None;
-            FilesystemKeystore::open(&tmp)?.set_metadata(&metadata)?;
-            std::fs::rename(&tmp, &dir).map_err(Error::io("renaming", &tmp))?;
-        }
-        let target = FilesystemKeystore::open(&dir)?;
+        let (target, existed) = self.foreign_keystore_for_import(&metadata)?;
+        metadata.keystore_secret = None;
         for kp in keypairs {
             if !target.has_public_key(&kp.keychain_uid, kp.key_algo) {
                 target.set_public_key(
@@ -501,10 +483,28 @@ impl KeystorePool {
         metadata: &KeystoreMetadata,
         keys: &[(uuid::Uuid, KeyAlgo, Vec<u8>)],
     ) -> Result<bool> {
+        let (target, existed) = self.foreign_keystore_for_import(metadata)?;
+        for (keychain_uid, algo, pem) in keys {
+            if !target.has_public_key(keychain_uid, *algo) {
+                target.set_public_key(keychain_uid, *algo, pem)?;
+            }
+        }
+        Ok(existed)
+    }
+
+    /// The imported keystore of this identity, created (metadata without the gateway secret) when missing.
+    /// Returns it and whether it existed. A new one is built in a temporary folder then renamed, so that
+    /// a crash leaves no half-imported keystore.
+    fn foreign_keystore_for_import(&self, metadata: &KeystoreMetadata) -> Result<(FilesystemKeystore, bool)> {
         let uid = metadata.keystore_uid.0;
         let dir = self.foreign_dir(&uid);
         let existed = dir.is_dir();
-        if !existed {
+        if existed {
+            let current = FilesystemKeystore::open(&dir)?.metadata()?;
+            if current.keystore_uid != metadata.keystore_uid {
+                return Err(Error::validation("keystore", "keystore_uid", "imported keystore uid mismatch"));
+            }
+        } else {
             let parent = self.root.join(FOREIGN_KEYSTORES_DIRNAME);
             std::fs::create_dir_all(&parent).map_err(Error::io("creating", &parent))?;
             let tmp = parent.join(format!(".import_{}", uid_str(&uid)));
@@ -515,13 +515,7 @@ impl KeystorePool {
             FilesystemKeystore::open(&tmp)?.set_metadata(&m)?;
             std::fs::rename(&tmp, &dir).map_err(Error::io("renaming", &tmp))?;
         }
-        let target = FilesystemKeystore::open(&dir)?;
-        for (keychain_uid, algo, pem) in keys {
-            if !target.has_public_key(keychain_uid, *algo) {
-                target.set_public_key(keychain_uid, *algo, pem)?;
-            }
-        }
-        Ok(existed)
+        Ok((FilesystemKeystore::open(&dir)?, existed))
     }
 
     /// Deletes an imported keystore.
