@@ -8,6 +8,8 @@ pub mod envelope;
 pub mod error;
 pub(crate) mod fsutil;
 pub mod gateway;
+pub mod identity;
+pub mod journal;
 pub mod keys;
 pub mod keystore;
 pub mod model;

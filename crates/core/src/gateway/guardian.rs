@@ -7,8 +7,53 @@ use crate::ejson::Bin;
 use crate::error::{Error, Result};
 use crate::gateway::protocol::{RevelationRequest, SymkeyDecryptionResult, SymkeyDecryptionStatus};
 use crate::keys::{KeyAlgo, PrivateKey, PublicKey};
-use crate::keystore::FilesystemKeystore;
+use crate::keystore::{FilesystemKeystore, KeystoreMetadata};
 use crate::primitives::rsa_oaep::{self, OaepCipherdict};
+
+/// What guardian operations need from an identity: its metadata with the gateway secret, its public keys,
+/// and a private key once the passphrase is given. A wacryptolib authenticator folder is one
+/// ([`FilesystemKeystore`]); the app's envelope-protected identities are another.
+pub trait GuardianKeys {
+    /// Metadata, including `keystore_secret` (the gateway credential).
+    fn guardian_metadata(&self) -> Result<KeystoreMetadata>;
+    /// Every keypair, as `(keychain uid, algorithm, public key PEM)`.
+    fn guardian_public_keys(&self) -> Result<Vec<(uuid::Uuid, KeyAlgo, Vec<u8>)>>;
+    /// A private key opened with the passphrase: `Ok(None)` when it is missing here,
+    /// `Err(Error::WrongPassphrase)` when the passphrase does not open it.
+    fn guardian_private_key(
+        &self,
+        keychain_uid: &uuid::Uuid,
+        algo: KeyAlgo,
+        passphrase: &str,
+    ) -> Result<Option<PrivateKey>>;
+}
+
+impl GuardianKeys for FilesystemKeystore {
+    fn guardian_metadata(&self) -> Result<KeystoreMetadata> {
+        self.metadata()
+    }
+
+    fn guardian_public_keys(&self) -> Result<Vec<(uuid::Uuid, KeyAlgo, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for kp in self.list_keypairs()? {
+            out.push((kp.keychain_uid, kp.key_algo, self.public_key_pem(&kp.keychain_uid, kp.key_algo)?));
+        }
+        Ok(out)
+    }
+
+    fn guardian_private_key(
+        &self,
+        keychain_uid: &uuid::Uuid,
+        algo: KeyAlgo,
+        passphrase: &str,
+    ) -> Result<Option<PrivateKey>> {
+        match self.private_key(keychain_uid, algo, &[passphrase]) {
+            Ok(key) => Ok(Some(key)),
+            Err(Error::KeyNotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 /// Answers of a guardian to one request, one per key asked, in the request's order.
 ///
@@ -16,7 +61,7 @@ use crate::primitives::rsa_oaep::{self, OaepCipherdict};
 /// anything could be sent. A missing private key gives `PRIVATE_KEY_MISSING`, a ciphertext that does not
 /// decrypt `CORRUPTED`, a key struct whose metadata differs from the request's `METADATA_MISMATCH`.
 pub fn answer_request(
-    keystore: &FilesystemKeystore,
+    keystore: &(impl GuardianKeys + ?Sized),
     request: &RevelationRequest,
     passphrase: &str,
 ) -> Result<Vec<SymkeyDecryptionResult>> {
@@ -32,12 +77,7 @@ pub fn answer_request(
             continue;
         }
         let algo: KeyAlgo = k.key_algo.parse()?;
-        let key = match keystore.private_key(&k.keychain_uid.0, algo, &[passphrase]) {
-            Ok(key) => Some(key),
-            Err(Error::KeyNotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        keys.insert(id, key);
+        keys.insert(id, keystore.guardian_private_key(&k.keychain_uid.0, algo, passphrase)?);
     }
     let mut results = Vec::with_capacity(request.symkey_decryption_requests.len());
     for s in &request.symkey_decryption_requests {

@@ -7,9 +7,10 @@ use zeroize::Zeroizing;
 use crate::ejson::{Bin, Uid};
 use crate::error::{Error, Result};
 use crate::gateway::client::GatewayClient;
+use crate::gateway::guardian::GuardianKeys;
 use crate::gateway::protocol::*;
 use crate::keys::KeyAlgo;
-use crate::keystore::{FilesystemKeystore, KeystoreMetadata, KeystorePool, KeystoreType};
+use crate::keystore::{KeystoreMetadata, KeystorePool, KeystoreType};
 use crate::model::Cryptainer;
 use crate::report::OperationReport;
 
@@ -34,21 +35,21 @@ fn secret_of(meta: &KeystoreMetadata) -> Result<&str> {
     })
 }
 
-fn local_public_keys(ks: &FilesystemKeystore) -> Result<Vec<PublicKeyEntry>> {
-    let mut out = Vec::new();
-    for kp in ks.list_keypairs()? {
-        out.push(PublicKeyEntry {
-            keychain_uid: Uid(kp.keychain_uid),
-            key_algo: kp.key_algo.to_string(),
-            key_value: Bin(ks.public_key_pem(&kp.keychain_uid, kp.key_algo)?),
-        });
-    }
-    Ok(out)
+fn local_public_keys(ks: &(impl GuardianKeys + ?Sized)) -> Result<Vec<PublicKeyEntry>> {
+    Ok(ks
+        .guardian_public_keys()?
+        .into_iter()
+        .map(|(keychain_uid, algo, pem)| PublicKeyEntry {
+            keychain_uid: Uid(keychain_uid),
+            key_algo: algo.to_string(),
+            key_value: Bin(pem),
+        })
+        .collect())
 }
 
 /// Compares the gateway's copy of an identity with the local folder.
-pub fn publication_state(client: &GatewayClient, ks: &FilesystemKeystore) -> Result<PublicationState> {
-    let meta = ks.metadata()?;
+pub fn publication_state(client: &GatewayClient, ks: &(impl GuardianKeys + ?Sized)) -> Result<PublicationState> {
+    let meta = ks.guardian_metadata()?;
     let secret = secret_of(&meta)?;
     let remote = match client.get_public_authenticator(meta.keystore_uid, Some(secret)) {
         Ok(r) => r,
@@ -85,8 +86,8 @@ pub fn publication_state(client: &GatewayClient, ks: &FilesystemKeystore) -> Res
 }
 
 /// Publishes an identity's public keys (once).
-pub fn publish(client: &GatewayClient, ks: &FilesystemKeystore) -> Result<()> {
-    let meta = ks.metadata()?;
+pub fn publish(client: &GatewayClient, ks: &(impl GuardianKeys + ?Sized)) -> Result<()> {
+    let meta = ks.guardian_metadata()?;
     let keys = local_public_keys(ks)?;
     if keys.is_empty() {
         return Err(Error::KeyNotFound("no public key to publish".into()));
@@ -104,17 +105,21 @@ pub fn publish(client: &GatewayClient, ks: &FilesystemKeystore) -> Result<()> {
 /// Requests made to this guardian, newest first, optionally of one status.
 pub fn guardian_requests(
     client: &GatewayClient,
-    ks: &FilesystemKeystore,
+    ks: &(impl GuardianKeys + ?Sized),
     status: Option<RevelationRequestStatus>,
 ) -> Result<Vec<RevelationRequest>> {
-    let meta = ks.metadata()?;
+    let meta = ks.guardian_metadata()?;
     let mut list = client.list_authenticator_revelation_requests(meta.keystore_uid, secret_of(&meta)?)?;
     list.retain(|r| status.is_none_or(|s| r.revelation_request_status == s));
     list.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     Ok(list)
 }
 
-fn find_request(client: &GatewayClient, ks: &FilesystemKeystore, uid: &uuid::Uuid) -> Result<RevelationRequest> {
+fn find_request(
+    client: &GatewayClient,
+    ks: &(impl GuardianKeys + ?Sized),
+    uid: &uuid::Uuid,
+) -> Result<RevelationRequest> {
     let r = guardian_requests(client, ks, None)?
         .into_iter()
         .find(|r| r.revelation_request_uid.0 == *uid)
@@ -133,11 +138,11 @@ fn find_request(client: &GatewayClient, ks: &FilesystemKeystore, uid: &uuid::Uui
 /// sends the answers. A wrong passphrase sends nothing. Returns what was sent.
 pub fn accept(
     client: &GatewayClient,
-    ks: &FilesystemKeystore,
+    ks: &(impl GuardianKeys + ?Sized),
     request_uid: &uuid::Uuid,
     passphrase: &str,
 ) -> Result<Vec<SymkeyDecryptionResult>> {
-    let meta = ks.metadata()?;
+    let meta = ks.guardian_metadata()?;
     let request = find_request(client, ks, request_uid)?;
     let results = crate::gateway::guardian::answer_request(ks, &request, passphrase)?;
     client.accept_revelation_request(request.revelation_request_uid, secret_of(&meta)?, &results)?;
@@ -145,8 +150,8 @@ pub fn accept(
 }
 
 /// Rejects a request.
-pub fn reject(client: &GatewayClient, ks: &FilesystemKeystore, request_uid: &uuid::Uuid) -> Result<()> {
-    let meta = ks.metadata()?;
+pub fn reject(client: &GatewayClient, ks: &(impl GuardianKeys + ?Sized), request_uid: &uuid::Uuid) -> Result<()> {
+    let meta = ks.guardian_metadata()?;
     let request = find_request(client, ks, request_uid)?;
     client.reject_revelation_request(request.revelation_request_uid, secret_of(&meta)?)?;
     Ok(())

@@ -126,7 +126,7 @@ pub fn split_secret(secret: &[u8], k: usize, n: usize) -> Result<Vec<(u8, Vec<u8
 /// Rebuilds a secret from full shards.
 pub fn combine_secret(shards: &[(u8, Vec<u8>)]) -> Result<Zeroizing<Vec<u8>>> {
     let len = shards.first().map(|s| s.1.len()).unwrap_or(0);
-    if len == 0 || len % 16 != 0 || shards.iter().any(|s| s.1.len() != len) {
+    if len == 0 || !len.is_multiple_of(16) || shards.iter().any(|s| s.1.len() != len) {
         return Err(Error::Decryption("shards must be non-empty, of the same length, a multiple of 16 bytes".into()));
     }
     let mut out = Zeroizing::new(Vec::with_capacity(len));

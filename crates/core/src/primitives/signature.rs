@@ -103,7 +103,7 @@ pub fn verify(key: &PublicKey, algo: SignatureAlgo, message: &[u8], sig: &Signat
             p521::ecdsa::Signature::from_slice(raw).map(|s| vk.verify_prehash(&hash, &s).is_ok()).unwrap_or(false)
         }
         (SignatureAlgo::DsaDss, PublicKey::Dsa(k)) => {
-            if raw.is_empty() || raw.len() % 2 != 0 {
+            if raw.is_empty() || !raw.len().is_multiple_of(2) {
                 false
             } else {
                 let (r, s) = raw.split_at(raw.len() / 2);
