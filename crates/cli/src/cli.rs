@@ -137,6 +137,29 @@ pub enum AuthenticatorCmd {
         /// Uid of the revelation request
         request_uid: uuid::Uuid,
     },
+    /// The decision journal of an identity kept by the authenticator app
+    #[command(subcommand)]
+    Journal(JournalCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JournalCmd {
+    /// Check that a decision journal is intact: sequence, hash chain and every Ed25519 signature
+    ///
+    /// Exits with 0 when it is intact, 1 when an entry was edited, removed, reordered or not signed by the
+    /// identity's journal key.
+    Verify {
+        /// Identity folder of the app (holding journal.jsonl and journal_public_key.pem), or a journal file
+        path: PathBuf,
+        /// The journal's public key (PEM); by default journal_public_key.pem next to the journal
+        #[arg(long, value_name = "PEM")]
+        public_key: Option<PathBuf>,
+        /// Also print every entry
+        #[arg(long)]
+        list: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

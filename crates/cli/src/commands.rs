@@ -207,6 +207,9 @@ fn authenticator(ctx: &Ctx, cmd: AuthenticatorCmd) -> Result<()> {
         | AuthenticatorCmd::Requests { .. }
         | AuthenticatorCmd::Accept { .. }
         | AuthenticatorCmd::Reject { .. }) => crate::gateway_cmds::authenticator(&ctx.gateway()?, c),
+        AuthenticatorCmd::Journal(JournalCmd::Verify { path, public_key, list, format }) => {
+            journal_verify(&path, public_key.as_deref(), list, format)
+        }
         AuthenticatorCmd::View { dir, format } => {
             let (ks, meta) = open_authenticator(&dir)?;
             view_keystore(&ks, &meta, format)
@@ -632,4 +635,60 @@ pub struct CtxParts {
 
 fn ctx_parts(ctx: &Ctx) -> Result<CtxParts> {
     Ok(CtxParts { pool: ctx.pool()?, storage: ctx.storage()?, gateway: ctx.gateway()? })
+}
+
+fn journal_verify(path: &Path, public_key: Option<&Path>, list: bool, format: Format) -> Result<()> {
+    use flightbox::identity::JOURNAL_PUBLIC_KEY_FILENAME;
+    use flightbox::journal::{self, JOURNAL_FILENAME};
+    let (file, folder) = if path.is_dir() {
+        (path.join(JOURNAL_FILENAME), path.to_path_buf())
+    } else {
+        (path.to_path_buf(), path.parent().unwrap_or(Path::new(".")).to_path_buf())
+    };
+    if !file.is_file() {
+        return Err(CliError::Input(format!("no journal at {}", file.display())));
+    }
+    let key_path = public_key.map_or_else(|| folder.join(JOURNAL_PUBLIC_KEY_FILENAME), Path::to_path_buf);
+    let pem = std::fs::read(&key_path)
+        .map_err(|e| CliError::Input(format!("cannot read the journal's public key {}: {e}", key_path.display())))?;
+    let key = match flightbox::keys::PublicKey::from_pem(&pem, flightbox::keys::KeyAlgo::Ed25519)? {
+        flightbox::keys::PublicKey::Ed25519(k) => k,
+        _ => return Err(CliError::Input(format!("{} is not an Ed25519 public key", key_path.display()))),
+    };
+    let report = journal::verify(&file, &key)?;
+    let entries = if list { journal::Journal::new(&file).entries()? } else { Vec::new() };
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"report": report, "entries": entries})).unwrap_or_default()
+        );
+    } else {
+        for e in &entries {
+            let keys: Vec<String> =
+                e.record.keys.iter().map(|k| format!("{} {}", k.cryptainer_name, k.status)).collect();
+            println!(
+                "#{} {} {:?} request {} from {}: {:?} [{}]",
+                e.sequence,
+                DateTimeMs(e.recorded_at_ms),
+                e.record.decision,
+                e.record.revelation_request_uid,
+                e.record.revelation_requestor_uid,
+                e.record.request_description,
+                keys.join(", ")
+            );
+        }
+        if report.is_ok() {
+            println!("Journal intact: {} entries, chain and signatures verified ({})", report.entries, file.display());
+        }
+    }
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "journal {} is NOT intact ({} entries):\n  - {}",
+            file.display(),
+            report.entries,
+            report.problems.join("\n  - ")
+        )))
+    }
 }

@@ -461,3 +461,60 @@ fn progress_bar_only_on_a_terminal() {
         .success()
         .stderr(predicate::str::contains("Decrypting").not());
 }
+
+#[test]
+fn journal_verify_detects_tampering() {
+    use flightbox::journal::{AnsweredKey, Decision, DecisionRecord};
+    let env = Env::new();
+    let store = flightbox::identity::IdentityStore::open(env.path("identities")).unwrap();
+    let params = flightbox::keystore::NewAuthenticator {
+        owner: "Jules",
+        passphrase_hint: "the usual",
+        keypair_count: 1,
+        key_bits: 2048,
+    };
+    let (id, secrets) = store
+        .create(&params, "Jules's passphrase, long enough", flightbox::envelope::KdfCost::MINIMUM, |_, _| {})
+        .unwrap();
+    for (decision, why) in [(Decision::Accepted, "the accident of May 3"), (Decision::Rejected, "curiosity")] {
+        let record = DecisionRecord {
+            decision,
+            revelation_request_uid: uuid::Uuid::new_v4(),
+            revelation_requestor_uid: uuid::Uuid::new_v4(),
+            request_description: why.into(),
+            keys: vec![AnsweredKey {
+                cryptainer_name: "clip.mp4.crypt".into(),
+                cryptainer_uid: uuid::Uuid::new_v4(),
+                status: "DECRYPTED".into(),
+            }],
+        };
+        id.journal().append(id.uid(), record, &secrets.journal_key()).unwrap();
+    }
+    let dir = id.dir().to_str().unwrap().to_string();
+    env.cmd()
+        .args(["authenticator", "journal", "verify", &dir, "--list"])
+        .assert()
+        .success()
+        .stdout(contains("Journal intact: 2 entries").and(contains("\"curiosity\"")).and(contains("Rejected")));
+    let journal = id.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, text.replace("curiosity", "a court order")).unwrap();
+    env.cmd()
+        .args(["authenticator", "journal", "verify", journal.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("NOT intact").and(contains("entry 2: content does not match its hash")));
+    let other = env.write(
+        "other.pem",
+        &flightbox::keys::PublicKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key())
+            .to_pem()
+            .unwrap(),
+    );
+    std::fs::write(&journal, text).unwrap();
+    env.cmd()
+        .args(["authenticator", "journal", "verify", &dir, "--public-key", other.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("signature does not verify"));
+    env.cmd().args(["authenticator", "journal", "verify", "nowhere"]).assert().code(1).stderr(contains("no journal"));
+}
