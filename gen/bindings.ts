@@ -453,6 +453,18 @@ key_algo: string;
  */
 private_key_present: boolean }
 /**
+ * Progress of a key generation, sent as the `identity-progress` event.
+ */
+export type KeygenProgress = { 
+/**
+ * Keypairs done.
+ */
+done: number; 
+/**
+ * Keypairs in all.
+ */
+total: number }
+/**
  * Interface language.
  */
 export type Language = 

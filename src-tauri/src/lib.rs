@@ -29,6 +29,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         gateway::request_accept,
         gateway::request_reject,
     ])
+    .typ::<identities::KeygenProgress>()
 }
 
 /// The TypeScript bindings of the commands, as written to `gen/bindings.ts`.
