@@ -8,28 +8,37 @@ pub mod state;
 
 use tauri::Manager;
 
+/// The builder of every command for runtime `$rt` (the app uses `tauri::Wry`; tests `tauri::test::MockRuntime`).
+#[macro_export]
+macro_rules! specta_builder_for {
+    ($rt:ty) => {{
+        use $crate::commands::*;
+        ::tauri_specta::Builder::<$rt>::new()
+            .commands(::tauri_specta::collect_commands![
+                settings::app_info,
+                settings::settings_get,
+                settings::settings_set,
+                identities::identities_list,
+                identities::identity_create::<$rt>,
+                identities::identity_view,
+                identities::identity_check_passphrase::<$rt>,
+                identities::identity_export::<$rt>,
+                identities::identity_import::<$rt>,
+                identities::identity_delete,
+                identities::journal_view,
+                gateway::identity_publication::<$rt>,
+                gateway::identity_publish::<$rt>,
+                gateway::requests_list::<$rt>,
+                gateway::request_accept::<$rt>,
+                gateway::request_reject::<$rt>,
+            ])
+            .typ::<identities::KeygenProgress>()
+    }};
+}
+
 /// Every command, for the invoke handler and the generated TypeScript bindings.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::*;
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        settings::app_info,
-        settings::settings_get,
-        settings::settings_set,
-        identities::identities_list,
-        identities::identity_create,
-        identities::identity_view,
-        identities::identity_check_passphrase,
-        identities::identity_export,
-        identities::identity_import,
-        identities::identity_delete,
-        identities::journal_view,
-        gateway::identity_publication,
-        gateway::identity_publish,
-        gateway::requests_list,
-        gateway::request_accept,
-        gateway::request_reject,
-    ])
-    .typ::<identities::KeygenProgress>()
+    specta_builder_for!(tauri::Wry)
 }
 
 /// The TypeScript bindings of the commands, as written to `gen/bindings.ts`.

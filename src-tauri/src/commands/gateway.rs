@@ -8,7 +8,7 @@ use flightbox::gateway::protocol::{RevelationRequest, RevelationRequestStatus};
 use flightbox::identity::{Identity, IdentitySecrets};
 use flightbox::journal::{AnsweredKey, Decision, DecisionRecord};
 use serde::Serialize;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 
 use super::{blocking, identity, parse_uid, passphrase, secrets};
 use crate::error::{AppError, AppResult};
@@ -119,14 +119,14 @@ fn publication(ctx: &Ctx) -> AppResult<PublicationView> {
 /// Whether the identity is on the gateway, and identical.
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_publication(app: AppHandle, uid: String) -> AppResult<PublicationView> {
+pub async fn identity_publication<R: Runtime>(app: AppHandle<R>, uid: String) -> AppResult<PublicationView> {
     blocking(move || publication(&Ctx::new(&app.state::<AppState>(), &uid)?)).await
 }
 
 /// Publishes the identity's public keys (once).
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_publish(app: AppHandle, uid: String) -> AppResult<PublicationView> {
+pub async fn identity_publish<R: Runtime>(app: AppHandle<R>, uid: String) -> AppResult<PublicationView> {
     blocking(move || {
         let ctx = Ctx::new(&app.state::<AppState>(), &uid)?;
         let current = publication(&ctx)?;
@@ -172,7 +172,7 @@ fn view(r: &RevelationRequest) -> AppResult<RequestView> {
 /// Requests addressed to this identity, every status, newest first.
 #[tauri::command]
 #[specta::specta]
-pub async fn requests_list(app: AppHandle, uid: String) -> AppResult<Vec<RequestView>> {
+pub async fn requests_list<R: Runtime>(app: AppHandle<R>, uid: String) -> AppResult<Vec<RequestView>> {
     blocking(move || Ctx::new(&app.state::<AppState>(), &uid)?.requests()?.iter().map(view).collect()).await
 }
 
@@ -205,8 +205,8 @@ fn journal(state: &AppState, ctx: &Ctx, record: DecisionRecord) -> AppResult<()>
 /// re-encrypts it for the requestor and sends the per-key statuses. A wrong passphrase sends nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn request_accept(
-    app: AppHandle,
+pub async fn request_accept<R: Runtime>(
+    app: AppHandle<R>,
     uid: String,
     request_uid: String,
     passphrase_value: String,
@@ -216,8 +216,9 @@ pub async fn request_accept(
         let state = app.state::<AppState>();
         let ctx = Ctx::new(&state, &uid)?;
         let request = ctx.pending(&request_uid)?;
-        let results = ops::accept(&ctx.client, &ctx.id.with_secrets(&ctx.secrets), &request.revelation_request_uid.0, &pass)
-            .map_err(|e| ctx.err(e))?;
+        let results =
+            ops::accept(&ctx.client, &ctx.id.with_secrets(&ctx.secrets), &request.revelation_request_uid.0, &pass)
+                .map_err(|e| ctx.err(e))?;
         let statuses: Vec<String> = results.iter().map(|r| r.symkey_decryption_status.as_str().to_string()).collect();
         journal(&state, &ctx, record(&request, Decision::Accepted, Some(&statuses)))?;
         Ok(AcceptOutcome {
@@ -236,7 +237,7 @@ pub async fn request_accept(
 /// Rejects a request.
 #[tauri::command]
 #[specta::specta]
-pub async fn request_reject(app: AppHandle, uid: String, request_uid: String) -> AppResult<()> {
+pub async fn request_reject<R: Runtime>(app: AppHandle<R>, uid: String, request_uid: String) -> AppResult<()> {
     blocking(move || {
         let state = app.state::<AppState>();
         let ctx = Ctx::new(&state, &uid)?;

@@ -4,7 +4,7 @@ use flightbox::ejson::DateTimeMs;
 use flightbox::identity::Identity;
 use flightbox::keystore::NewAuthenticator;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use super::{blocking, identity, passphrase, secrets};
 use crate::error::{AppError, AppResult};
@@ -151,11 +151,7 @@ fn summary(id: &Identity) -> AppResult<IdentitySummary> {
 
 fn qr_svg(text: &str) -> AppResult<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(180, 180)
-        .quiet_zone(true)
-        .build())
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build())
 }
 
 /// Identities on this device, oldest first.
@@ -169,8 +165,8 @@ pub fn identities_list(state: State<'_, AppState>) -> AppResult<Vec<IdentitySumm
 /// events. The private keys are sealed with the passphrase; the secrets go to the keychain.
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_create(
-    app: AppHandle,
+pub async fn identity_create<R: Runtime>(
+    app: AppHandle<R>,
     owner: String,
     passphrase_value: String,
     passphrase_hint: String,
@@ -234,8 +230,8 @@ fn fingerprint(bytes: &[u8]) -> String {
 /// Checks the passphrase against every private key.
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_check_passphrase(
-    app: AppHandle,
+pub async fn identity_check_passphrase<R: Runtime>(
+    app: AppHandle<R>,
     uid: String,
     passphrase_value: String,
 ) -> AppResult<PassphraseReport> {
@@ -262,8 +258,8 @@ pub async fn identity_check_passphrase(
 /// `flightbox-<owner>-<uid>.zip` in the Downloads folder. Never overwrites. Returns the file written.
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_export(
-    app: AppHandle,
+pub async fn identity_export<R: Runtime>(
+    app: AppHandle<R>,
     uid: String,
     passphrase_value: String,
     path: Option<String>,
@@ -300,7 +296,11 @@ pub async fn identity_export(
 /// wacryptolib), opening its keys with the passphrase. A wrong passphrase stores nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn identity_import(app: AppHandle, path: String, passphrase_value: String) -> AppResult<IdentitySummary> {
+pub async fn identity_import<R: Runtime>(
+    app: AppHandle<R>,
+    path: String,
+    passphrase_value: String,
+) -> AppResult<IdentitySummary> {
     let pass = passphrase(passphrase_value);
     blocking(move || {
         let state = app.state::<AppState>();

@@ -1,0 +1,247 @@
+//! Every command of the app through Tauri's mock runtime (IPC as the UI calls it), against our gateway on
+//! loopback, with the core crate as the requestor.
+
+use std::path::Path;
+
+use flightbox::gateway::client::GatewayClient;
+use flightbox::keystore::KeystorePool;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+const PASS: &str = "a guardian passphrase, long enough";
+
+struct App {
+    app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+impl App {
+    fn new(data: &Path, gateway_url: &str) -> App {
+        std::env::set_var("FLIGHTBOX_SECRET_STORE", "file");
+        std::env::set_var("FLIGHTBOX_KDF_COST", "minimum");
+        let app = mock_builder()
+            .invoke_handler(flightbox_app_lib::specta_builder_for!(MockRuntime).invoke_handler())
+            // the app's real configuration and capabilities: each command needs its permission
+            .build(tauri::generate_context!())
+            .expect("app builds");
+        let state = flightbox_app_lib::state::AppState::open(data).expect("state opens");
+        app.manage(state);
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+        let app = App { app, webview };
+        let mut settings = app.ok("settings_get", json!({}));
+        settings["gateway_url"] = json!(gateway_url);
+        app.ok("settings_set", json!({ "settings": settings }));
+        app
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        call_from(&self.webview, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// The error's `type` (the UI branches on it) and data.
+    fn err(&self, cmd: &str, args: Value) -> (String, Value) {
+        let e = self.call(cmd, args).expect_err(cmd);
+        (e["type"].as_str().unwrap_or_default().to_string(), e["data"].clone())
+    }
+}
+
+fn call_from(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON answer"))
+}
+
+fn create(app: &App, owner: &str) -> String {
+    let id = app.ok(
+        "identity_create",
+        json!({"owner": owner, "passphraseValue": PASS, "passphraseHint": "the long one", "keypairCount": 2, "keyBits": 2048}),
+    );
+    id["uid"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn every_command_through_the_mock_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gateway = flightbox_gateway::serve_in_background(&format!(
+        "sqlite://{}?mode=rwc",
+        tmp.path().join("gw.sqlite3").display()
+    ))
+    .unwrap();
+    let app = App::new(&tmp.path().join("app"), &gateway);
+
+    // app_info and settings.
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["secret_storage"], "file");
+    assert_eq!(info["min_passphrase_chars"], 20);
+    assert_eq!(app.ok("settings_get", json!({}))["gateway_url"], gateway.as_str());
+    let (kind, _) =
+        app.err("settings_set", json!({"settings": {"gateway_url": "ftp://x", "language": "fr", "key_bits": 2048}}));
+    assert_eq!(kind, "Invalid");
+    let (kind, _) =
+        app.err("settings_set", json!({"settings": {"gateway_url": gateway, "language": "fr", "key_bits": 1024}}));
+    assert_eq!(kind, "Invalid");
+
+    // Creation rules, then an identity.
+    assert_eq!(app.ok("identities_list", json!({})), json!([]));
+    let (kind, data) = app.err(
+        "identity_create",
+        json!({"owner": "Ann", "passphraseValue": "short", "passphraseHint": "h", "keypairCount": 3, "keyBits": 2048}),
+    );
+    assert_eq!(kind, "Invalid");
+    assert!(data.as_str().unwrap().contains("at least 20"), "{data}");
+    let uid = create(&app, "Ann Guardian");
+    let list = app.ok("identities_list", json!({}));
+    assert_eq!(list[0]["owner"], "Ann Guardian");
+    assert_eq!(list[0]["key_count"], 2);
+    assert_eq!(list[0]["missing_private_keys"], 0);
+
+    let view = app.ok("identity_view", json!({"uid": uid}));
+    assert_eq!(view["keys"].as_array().unwrap().len(), 2);
+    assert!(
+        view["uid_qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || view["uid_qr_svg"].as_str().unwrap().contains("<svg")
+    );
+    assert_eq!(view["gateway_url"], gateway.as_str());
+    assert_eq!(view["journal_key_fingerprint"].as_str().unwrap().len(), 64);
+    assert_eq!(app.err("identity_view", json!({"uid": "nope"})).0, "Invalid");
+    assert_eq!(app.err("identity_view", json!({"uid": uuid::Uuid::new_v4()})).0, "NotFound");
+
+    // Passphrase check: the same report as the CLI.
+    let report = app.ok("identity_check_passphrase", json!({"uid": uid, "passphraseValue": PASS}));
+    assert_eq!(report["ok"], true);
+    assert!(report["keys"].as_array().unwrap().iter().all(|k| k["outcome"] == "ok"));
+    let report = app.ok("identity_check_passphrase", json!({"uid": uid, "passphraseValue": "wrong"}));
+    assert_eq!(report["ok"], false);
+    assert!(report["keys"][0]["reason"].as_str().unwrap().contains("wrong passphrase"));
+
+    // Publication.
+    assert_eq!(app.ok("identity_publication", json!({"uid": uid}))["state"], "not_published");
+    assert_eq!(app.ok("identity_publish", json!({"uid": uid}))["state"], "published");
+    let (kind, data) = app.err("identity_publish", json!({"uid": uid}));
+    assert_eq!((kind.as_str(), data["owner"].as_str()), ("AlreadyPublished", Some("Ann Guardian")));
+
+    // A requestor (the core crate) encrypts for this identity and asks twice.
+    let client = GatewayClient::new(&gateway).unwrap();
+    let pool = KeystorePool::open(tmp.path().join("requestor")).unwrap();
+    let uuid = uuid::Uuid::parse_str(&uid).unwrap();
+    flightbox::gateway::ops::import_from_gateway(&client, &pool, &uuid).unwrap();
+    let keychain = view["keys"][0]["keychain_uid"].as_str().unwrap();
+    let conf = json!({"payload_cipher_layers": [{"payload_cipher_algo": "CHACHA20_POLY1305", "key_cipher_layers": [
+        {"key_cipher_algo": "RSA_OAEP", "keychain_uid": {"$binary": {"base64": base64_uuid(keychain), "subType": "04"}},
+         "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$binary": {"base64": base64_uuid(&uid), "subType": "04"}}, "keystore_owner": "Ann Guardian"}}],
+        "payload_signatures": []}]});
+    let conf = flightbox::model::Cryptoconf::from_json(conf.to_string().as_bytes()).unwrap();
+    let meta = json!({"camera": "door"});
+    let clip = flightbox::cryptainer::encrypt_bytes(b"the door camera clip", &conf, Some(&meta), &pool).unwrap();
+    let other = flightbox::cryptainer::encrypt_bytes(b"another clip", &conf, None, &pool).unwrap();
+    flightbox::gateway::ops::submit_requests(&client, &pool, &[("clip.mp4".into(), clip.clone())], "Police case 7")
+        .unwrap();
+    flightbox::gateway::ops::submit_requests(&client, &pool, &[("other.mp4".into(), other)], "Just curious").unwrap();
+
+    let requests = app.ok("requests_list", json!({"uid": uid}));
+    let requests = requests.as_array().unwrap();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0]["description"], "Just curious", "newest first");
+    let police = requests.iter().find(|r| r["description"] == "Police case 7").unwrap();
+    let curious = requests.iter().find(|r| r["description"] == "Just curious").unwrap();
+    assert_eq!(police["keys"][0]["cryptainer_name"], "clip.mp4");
+    assert!(police["keys"][0]["cryptainer_metadata"].as_str().unwrap().contains("door"));
+
+    // Accept: a wrong passphrase sends nothing.
+    let (kind, data) =
+        app.err("request_accept", json!({"uid": uid, "requestUid": police["uid"], "passphraseValue": "wrong"}));
+    assert_eq!((kind.as_str(), data["owner"].as_str()), ("WrongPassphrase", Some("Ann Guardian")));
+    assert_eq!(app.ok("requests_list", json!({"uid": uid}))[1]["status"], "PENDING");
+    let outcome = app.ok("request_accept", json!({"uid": uid, "requestUid": police["uid"], "passphraseValue": PASS}));
+    assert_eq!(outcome["decrypted"], 1);
+    assert_eq!(outcome["statuses"], json!(["clip.mp4: DECRYPTED"]));
+    // The requestor decrypts with the answer.
+    let mut report = flightbox::report::OperationReport::default();
+    let answers = flightbox::gateway::ops::gateway_answers(&client, &pool, &clip, &mut report).unwrap();
+    let passphrases = flightbox::cryptainer::Passphrases::new();
+    let unwrapper =
+        flightbox::cryptainer::Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: Some(&answers) };
+    let (plain, _) = flightbox::cryptainer::decrypt_bytes(&clip, None, &unwrapper, true).unwrap();
+    assert_eq!(&plain[..], b"the door camera clip");
+
+    // Reject, and handled requests cannot be handled again.
+    app.ok("request_reject", json!({"uid": uid, "requestUid": curious["uid"]}));
+    assert_eq!(app.err("request_reject", json!({"uid": uid, "requestUid": curious["uid"]})).0, "RequestAlreadyHandled");
+    assert_eq!(
+        app.err("request_accept", json!({"uid": uid, "requestUid": police["uid"], "passphraseValue": PASS})).0,
+        "RequestAlreadyHandled"
+    );
+
+    // The journal.
+    let journal = app.ok("journal_view", json!({"uid": uid}));
+    assert_eq!(journal["intact"], true);
+    assert_eq!(journal["entries"][0]["decision"], "rejected");
+    assert_eq!(journal["entries"][1]["decision"], "accepted");
+    assert_eq!(journal["entries"][1]["keys"], json!(["clip.mp4: DECRYPTED"]));
+    let path = journal["path"].as_str().unwrap().to_string();
+    std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replace("Just curious", "A court order")).unwrap();
+    let journal = app.ok("journal_view", json!({"uid": uid}));
+    assert_eq!(journal["intact"], false);
+    assert!(journal["problems"][0].as_str().unwrap().contains("entry 2"));
+
+    // Backup, delete, restore.
+    let zip = tmp.path().join("ann.zip");
+    assert_eq!(
+        app.err("identity_export", json!({"uid": uid, "passphraseValue": "wrong", "path": zip})).0,
+        "WrongPassphrase"
+    );
+    assert!(!zip.exists());
+    assert_eq!(
+        app.ok("identity_export", json!({"uid": uid, "passphraseValue": PASS, "path": zip})),
+        json!(zip.display().to_string())
+    );
+    assert_eq!(
+        app.err("identity_export", json!({"uid": uid, "passphraseValue": PASS, "path": zip})).0,
+        "AlreadyExists"
+    );
+    assert_eq!(app.err("identity_import", json!({"path": zip, "passphraseValue": PASS})).0, "AlreadyExists");
+    app.ok("identity_delete", json!({"uid": uid}));
+    assert_eq!(app.ok("identities_list", json!({})), json!([]));
+    assert_eq!(app.err("identity_import", json!({"path": zip, "passphraseValue": "wrong"})).0, "WrongPassphrase");
+    assert_eq!(
+        app.err("identity_import", json!({"path": tmp.path().join("none.zip"), "passphraseValue": PASS})).0,
+        "NotFound"
+    );
+    let restored = app.ok("identity_import", json!({"path": zip, "passphraseValue": PASS}));
+    assert_eq!(restored["uid"], uid.as_str());
+    assert_eq!(app.ok("identity_publication", json!({"uid": uid}))["state"], "published", "same secret and keys");
+
+    // Only the main window holds the permissions.
+    let other = WebviewWindowBuilder::new(&app.app, "other", Default::default()).build().unwrap();
+    let denied = call_from(&other, "identities_list", json!({})).unwrap_err();
+    assert!(denied.as_str().unwrap().contains("not allowed"), "{denied}");
+
+    // Gateway unreachable: the error names the URL.
+    let mut settings = app.ok("settings_get", json!({}));
+    settings["gateway_url"] = json!("http://127.0.0.1:9");
+    app.ok("settings_set", json!({ "settings": settings }));
+    let (kind, data) = app.err("requests_list", json!({"uid": uid}));
+    assert_eq!((kind.as_str(), data["url"].as_str()), ("GatewayUnreachable", Some("http://127.0.0.1:9")));
+}
+
+fn base64_uuid(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::parse_str(s).unwrap().as_bytes())
+}
