@@ -87,6 +87,7 @@ async function waitFor(what, fn, timeout = 60000) {
 
 async function shot(name) {
   fs.mkdirSync(shots, { recursive: true });
+  await browser.execute(() => window.scrollTo(0, 0));
   await browser.saveScreenshot(path.join(shots, `${name}.png`));
 }
 

@@ -655,6 +655,29 @@ mod tests {
     }
 
     #[test]
+    fn the_lock_serializes_writers_and_half_written_folders_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = IdentityStore::open(tmp.path()).unwrap();
+        // What a crash in the middle of an install leaves: a temporary folder, never listed.
+        std::fs::create_dir(tmp.path().join(".new-0123456789abcdef.tmp")).unwrap();
+        std::fs::write(tmp.path().join(".new-0123456789abcdef.tmp").join(METADATA_FILENAME), b"{").unwrap();
+        assert!(store.list().unwrap().is_empty());
+        // A second process (here: a thread with its own file handle) waits for the lock.
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let released = std::sync::Arc::new(AtomicBool::new(false));
+        let held = store.lock().unwrap();
+        let (other, flag) = (store.clone(), released.clone());
+        let waiter = std::thread::spawn(move || {
+            let _l = other.lock().unwrap();
+            flag.load(Ordering::SeqCst)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        released.store(true, Ordering::SeqCst);
+        drop(held);
+        assert!(waiter.join().unwrap(), "the second writer got the lock only once the first released it");
+    }
+
+    #[test]
     fn creation_rules() {
         let tmp = tempfile::tempdir().unwrap();
         let store = IdentityStore::open(tmp.path()).unwrap();
