@@ -175,6 +175,53 @@ async requestReject(uid: string, requestUid: string) : Promise<Result<null, AppE
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Accepts a request with biometric approval instead of the passphrase. When the biometric check fails or is
+ * cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the keys no longer open with the
+ * released key, biometric approval is turned off for this identity.
+ */
+async requestAcceptBiometric(uid: string, requestUid: string) : Promise<Result<AcceptOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("request_accept_biometric", { uid, requestUid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Whether biometric approval is available here and on for this identity.
+ */
+async biometricStatus(uid: string) : Promise<Result<BiometricView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("biometric_status", { uid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns biometric approval on: the passphrase must open every private key; then the keys are sealed again
+ * under a new unlock key, which the platform's biometric-protected keystore wraps.
+ */
+async biometricEnable(uid: string, passphraseValue: string) : Promise<Result<BiometricView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("biometric_enable", { uid, passphraseValue }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns biometric approval off for this identity (the passphrase is needed again).
+ */
+async biometricDisable(uid: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("biometric_disable", { uid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -257,6 +304,14 @@ owner: string } } |
  */
 { type: "Keychain"; data: string } | 
 /**
+ * Biometric approval cannot be used here (the reason says why).
+ */
+{ type: "BiometricUnavailable"; data: string } | 
+/**
+ * The biometric check failed, was cancelled, or the enrolled biometrics changed: use the passphrase.
+ */
+{ type: "BiometricFailed"; data: string } | 
+/**
  * Anything else (files, bugs).
  */
 { type: "Internal"; data: string }
@@ -288,6 +343,22 @@ data_dir: string;
  * Shortest passphrase accepted for a new identity.
  */
 min_passphrase_chars: number }
+/**
+ * Biometric approval for one identity.
+ */
+export type BiometricView = { 
+/**
+ * Whether this device can do it.
+ */
+available: boolean; 
+/**
+ * Why not, when not.
+ */
+reason: string | null; 
+/**
+ * Whether it is on for this identity.
+ */
+enabled: boolean }
 /**
  * Everything shown on an identity's screen.
  */

@@ -16,6 +16,10 @@ const COMMANDS: &[&str] = &[
     "requests_list",
     "request_accept",
     "request_reject",
+    "request_accept_biometric",
+    "biometric_status",
+    "biometric_enable",
+    "biometric_disable",
 ];
 
 fn main() {

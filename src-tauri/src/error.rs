@@ -45,6 +45,12 @@ pub enum AppError {
     /// The platform keychain failed.
     #[error("the keychain failed: {0}")]
     Keychain(String),
+    /// Biometric approval cannot be used here (the reason says why).
+    #[error("biometric approval is not available: {0}")]
+    BiometricUnavailable(String),
+    /// The biometric check failed, was cancelled, or the enrolled biometrics changed: use the passphrase.
+    #[error("biometric approval failed: {0}")]
+    BiometricFailed(String),
     /// Anything else (files, bugs).
     #[error("{0}")]
     Internal(String),

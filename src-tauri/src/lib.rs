@@ -1,6 +1,7 @@
 //! Flightbox Guardian, the key guardian's authenticator app: a thin Tauri layer over the `flightbox` core crate.
 #![forbid(unsafe_code)]
 
+pub mod biometric;
 pub mod commands;
 pub mod error;
 pub mod secrets;
@@ -31,6 +32,10 @@ macro_rules! specta_builder_for {
                 gateway::requests_list::<$rt>,
                 gateway::request_accept::<$rt>,
                 gateway::request_reject::<$rt>,
+                gateway::request_accept_biometric::<$rt>,
+                approval::biometric_status,
+                approval::biometric_enable::<$rt>,
+                approval::biometric_disable,
             ])
             .typ::<identities::KeygenProgress>()
     }};
@@ -70,12 +75,15 @@ fn data_dir(app: &tauri::App) -> std::path::PathBuf {
 /// Builds the app (without running it), with its state opened from `data_dir` once set up.
 pub fn builder() -> tauri::Builder<tauri::Wry> {
     let specta = specta_builder();
-    tauri::Builder::default().invoke_handler(specta.invoke_handler()).setup(move |app| {
-        let dir = data_dir(app);
-        let state = state::AppState::open(&dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
-        app.manage(state);
-        Ok(())
-    })
+    tauri::Builder::default().plugin(tauri_plugin_biometric::init()).invoke_handler(specta.invoke_handler()).setup(
+        move |app| {
+            let dir = data_dir(app);
+            let state = state::AppState::open(&dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+            state.set_biometric_gate(std::sync::Arc::new(biometric::PluginGate::new(app.handle().clone())));
+            app.manage(state);
+            Ok(())
+        },
+    )
 }
 
 /// Runs the app (desktop `main` and the mobile entry point).

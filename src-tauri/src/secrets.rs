@@ -39,12 +39,19 @@ pub struct KeychainStore;
 impl KeychainStore {
     /// Sets up the platform's store and checks that it works (write, read, delete a probe entry).
     pub fn open() -> Result<Self, String> {
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", not(target_os = "android")))]
         {
             let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
             keyring_core::set_default_store(store);
         }
-        #[cfg(not(target_os = "linux"))]
+        // The Android Keystore (an AES key that never leaves it) encrypting SharedPreferences entries; the JNI
+        // context comes from the one Tauri's runtime registers.
+        #[cfg(target_os = "android")]
+        {
+            let store = android_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         {
             return Err("no keychain support built for this platform yet".into());
         }

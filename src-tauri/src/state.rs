@@ -75,6 +75,7 @@ pub struct AppState {
     pub kdf_cost: KdfCost,
     /// Data folder.
     pub data_dir: PathBuf,
+    biometric: std::sync::RwLock<Option<std::sync::Arc<dyn crate::biometric::BiometricGate>>>,
 }
 
 impl AppState {
@@ -101,7 +102,22 @@ impl AppState {
             settings_path,
             kdf_cost,
             data_dir: data_dir.to_path_buf(),
+            biometric: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Sets the platform's biometric gate (the plugin's in the app; a software one in tests).
+    pub fn set_biometric_gate(&self, gate: std::sync::Arc<dyn crate::biometric::BiometricGate>) {
+        *self.biometric.write().unwrap_or_else(|p| p.into_inner()) = Some(gate);
+    }
+
+    /// The biometric gate, if one is set.
+    pub fn biometric_gate(&self) -> AppResult<std::sync::Arc<dyn crate::biometric::BiometricGate>> {
+        self.biometric
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| AppError::BiometricUnavailable("no biometric support in this build".into()))
     }
 
     /// Current settings.

@@ -23,6 +23,7 @@ impl App {
         std::env::set_var("FLIGHTBOX_SECRET_STORE", "file");
         std::env::set_var("FLIGHTBOX_KDF_COST", "minimum");
         let app = mock_builder()
+            .plugin(tauri_plugin_biometric::init())
             .invoke_handler(flightbox_app_lib::specta_builder_for!(MockRuntime).invoke_handler())
             // the app's real configuration and capabilities: each command needs its permission
             .build(tauri::generate_context!())
@@ -239,6 +240,113 @@ fn every_command_through_the_mock_runtime() {
     app.ok("settings_set", json!({ "settings": settings }));
     let (kind, data) = app.err("requests_list", json!({"uid": uid}));
     assert_eq!((kind.as_str(), data["url"].as_str()), ("GatewayUnreachable", Some("http://127.0.0.1:9")));
+}
+
+/// A software stand-in for the platform's biometric keystore (which needs a phone): wraps the unlock key
+/// under its own random key, and can be told to fail as a cancelled or changed biometric would.
+struct SoftwareGate {
+    key: [u8; 32],
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl flightbox_app_lib::biometric::BiometricGate for SoftwareGate {
+    fn status(&self) -> flightbox_app_lib::biometric::BiometricStatus {
+        flightbox_app_lib::biometric::BiometricStatus { available: true, reason: None }
+    }
+    fn wrap(
+        &self,
+        _reason: &str,
+        key: &[u8; 32],
+    ) -> flightbox_app_lib::error::AppResult<flightbox::identity::QuickUnlock> {
+        let sealed = flightbox::envelope::KeyEnvelope::seal(key, &self.key, b"gate").unwrap();
+        Ok(flightbox::identity::QuickUnlock {
+            method: "software-test-gate".into(),
+            wrapped_key: String::from_utf8(sealed.to_json().unwrap()).unwrap(),
+        })
+    }
+    fn unwrap(
+        &self,
+        _reason: &str,
+        record: &flightbox::identity::QuickUnlock,
+    ) -> flightbox_app_lib::error::AppResult<zeroize::Zeroizing<[u8; 32]>> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(flightbox_app_lib::error::AppError::BiometricFailed("cancelled".into()));
+        }
+        let sealed = flightbox::envelope::KeyEnvelope::from_json(record.wrapped_key.as_bytes()).unwrap();
+        let plain = sealed.open(&self.key, b"gate").unwrap();
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&plain);
+        Ok(key)
+    }
+}
+
+#[test]
+fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gateway = flightbox_gateway::serve_in_background(&format!(
+        "sqlite://{}?mode=rwc",
+        tmp.path().join("gw.sqlite3").display()
+    ))
+    .unwrap();
+    let app = App::new(&tmp.path().join("app"), &gateway);
+    let uid = create(&app, "Bea Guardian");
+    // Without a gate (nothing set up) and with the real plugin on this desktop: not available, with the reason.
+    let status = app.ok("biometric_status", json!({"uid": uid}));
+    assert_eq!((status["available"].as_bool(), status["enabled"].as_bool()), (Some(false), Some(false)));
+    let state = app.app.state::<flightbox_app_lib::state::AppState>();
+    state.set_biometric_gate(std::sync::Arc::new(flightbox_app_lib::biometric::PluginGate::new(
+        app.app.handle().clone(),
+    )));
+    let status = app.ok("biometric_status", json!({"uid": uid}));
+    assert_eq!(status["available"], false);
+    assert!(status["reason"].as_str().unwrap().contains("not supported on this platform"), "{status}");
+    assert_eq!(app.err("biometric_enable", json!({"uid": uid, "passphraseValue": PASS})).0, "BiometricUnavailable");
+
+    // With a gate: enabling needs the right passphrase, then Accept needs no passphrase.
+    let gate = std::sync::Arc::new(SoftwareGate { key: [3; 32], fail: false.into() });
+    state.set_biometric_gate(gate.clone());
+    assert_eq!(app.err("biometric_enable", json!({"uid": uid, "passphraseValue": "wrong"})).0, "WrongPassphrase");
+    assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], false);
+    assert_eq!(app.ok("biometric_enable", json!({"uid": uid, "passphraseValue": PASS}))["enabled"], true);
+    assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], true);
+    app.ok("identity_publish", json!({"uid": uid}));
+
+    let client = GatewayClient::new(&gateway).unwrap();
+    let pool = KeystorePool::open(tmp.path().join("requestor")).unwrap();
+    flightbox::gateway::ops::import_from_gateway(&client, &pool, &uuid::Uuid::parse_str(&uid).unwrap()).unwrap();
+    let view = app.ok("identity_view", json!({"uid": uid}));
+    let conf = json!({"payload_cipher_layers": [{"payload_cipher_algo": "AES_EAX", "key_cipher_layers": [
+        {"key_cipher_algo": "RSA_OAEP", "keychain_uid": {"$binary": {"base64": base64_uuid(view["keys"][1]["keychain_uid"].as_str().unwrap()), "subType": "04"}},
+         "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$binary": {"base64": base64_uuid(&uid), "subType": "04"}}, "keystore_owner": "Bea Guardian"}}],
+        "payload_signatures": []}]});
+    let conf = flightbox::model::Cryptoconf::from_json(conf.to_string().as_bytes()).unwrap();
+    let clip = flightbox::cryptainer::encrypt_bytes(b"garage camera", &conf, None, &pool).unwrap();
+    flightbox::gateway::ops::submit_requests(&client, &pool, &[("garage.mp4".into(), clip.clone())], "Insurance")
+        .unwrap();
+    let request = app.ok("requests_list", json!({"uid": uid}))[0]["uid"].clone();
+
+    // A cancelled biometric sends nothing; the request stays pending.
+    gate.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(app.err("request_accept_biometric", json!({"uid": uid, "requestUid": request})).0, "BiometricFailed");
+    assert_eq!(app.ok("requests_list", json!({"uid": uid}))[0]["status"], "PENDING");
+    gate.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    let outcome = app.ok("request_accept_biometric", json!({"uid": uid, "requestUid": request}));
+    assert_eq!(outcome["statuses"], json!(["garage.mp4: DECRYPTED"]));
+    let mut report = flightbox::report::OperationReport::default();
+    let answers = flightbox::gateway::ops::gateway_answers(&client, &pool, &clip, &mut report).unwrap();
+    let passphrases = flightbox::cryptainer::Passphrases::new();
+    let unwrapper =
+        flightbox::cryptainer::Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: Some(&answers) };
+    assert_eq!(&flightbox::cryptainer::decrypt_bytes(&clip, None, &unwrapper, true).unwrap().0[..], b"garage camera");
+    assert_eq!(app.ok("journal_view", json!({"uid": uid}))["entries"][0]["decision"], "accepted");
+
+    // Turned off: biometric approval is refused, the passphrase works as before.
+    app.ok("biometric_disable", json!({"uid": uid}));
+    assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], false);
+    assert_eq!(
+        app.err("request_accept_biometric", json!({"uid": uid, "requestUid": request})).0,
+        "BiometricUnavailable"
+    );
 }
 
 fn base64_uuid(s: &str) -> String {

@@ -103,6 +103,36 @@ async function requestItems() {
   return out;
 }
 
+/** Starts tauri-driver for a fresh app data folder and opens a session on the app. */
+async function startApp(name) {
+  await stopApp();
+  const driverPort = await freePort();
+  const nativePort = await freePort();
+  fs.mkdirSync(path.join(work, name, "home", "Downloads"), { recursive: true });
+  const d = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(nativePort), "--native-driver", process.env.WEBKIT_WEBDRIVER || "/usr/bin/WebKitWebDriver"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, FLIGHTBOX_APP_DATA: path.join(work, name, "app-data"), FLIGHTBOX_GATEWAY_URL: gatewayUrl, HOME: path.join(work, name, "home") },
+  });
+  await waitPort(driverPort, "tauri-driver");
+  const b = await remote({
+    hostname: "127.0.0.1",
+    port: driverPort,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application: bin("flightbox-app") }, "wdio:enforceWebDriverClassic": true },
+  });
+  return { driver: d, browser: b, dataDir: path.join(work, name, "app-data") };
+}
+
+async function stopApp() {
+  await browser?.deleteSession().catch(() => {});
+  if (driver) {
+    const exited = new Promise((resolve) => driver.once("exit", resolve));
+    driver.kill();
+    await exited;
+  }
+  browser = driver = undefined;
+}
+
 before(async () => {
   const port = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
@@ -110,34 +140,16 @@ before(async () => {
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitPort(port, "the gateway");
-
-  const driverPort = await freePort();
-  driver = spawn("tauri-driver", ["--port", String(driverPort), "--native-driver", process.env.WEBKIT_WEBDRIVER || "/usr/bin/WebKitWebDriver"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...process.env,
-      FLIGHTBOX_APP_DATA: path.join(work, "app-data"),
-      FLIGHTBOX_GATEWAY_URL: gatewayUrl,
-      HOME: path.join(work, "home"),
-    },
-  });
-  fs.mkdirSync(path.join(work, "home", "Downloads"), { recursive: true });
-  await waitPort(driverPort, "tauri-driver");
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: driverPort,
-    logLevel: "warn",
-    capabilities: { "tauri:options": { application: bin("flightbox-app") }, "wdio:enforceWebDriverClassic": true },
-  });
 });
 
 after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  driver?.kill();
+  await stopApp();
   gateway?.kill();
 });
 
 test("a guardian creates an identity, publishes it, accepts and rejects requests; the requestor decrypts", async () => {
+  let dataDir;
+  ({ driver, browser, dataDir } = await startApp("desktop"));
   await textOf("no-identity");
   await shot("01-welcome");
 
@@ -163,6 +175,9 @@ test("a guardian creates an identity, publishes it, accepts and rejects requests
   assert.equal(keys.length, 3, "three keypairs by default");
   await waitFor("publication state", async () => (await (await el("publication-state")).getAttribute("data-state")) === "not_published");
   assert.ok((await (await el("qr-uid")).getHTML()).includes("<svg"), "QR code of the ID");
+  // Biometric approval is not offered on this desktop, and the app says why.
+  assert.match(await textOf("biometric-unavailable"), /not supported on this platform/);
+  assert.equal(await (await el("biometric-enable")).isExisting(), false);
 
   // Check the passphrase: a wrong one fails every key, the right one opens them all.
   await click("check-passphrase");
@@ -227,6 +242,14 @@ test("a guardian creates an identity, publishes it, accepts and rejects requests
   await (await browser.$(`[data-testid="request-item"][data-uid="${neighbour.uid}"]`)).click();
   await click("reject");
   await shot("07-reject-confirm");
+  // Back (Escape here, Android's back button on phones) closes the dialog first, then leaves the screen.
+  await browser.keys("Escape");
+  await waitFor("dialog closed", async () => !(await (await el("dialog")).isExisting()));
+  assert.ok(await (await el("request-detail")).isExisting(), "still on the request");
+  await browser.keys("Escape");
+  await waitFor("back on the requests", async () => (await browser.$$('[data-testid="request-item"]')).length === 2);
+  await (await browser.$(`[data-testid="request-item"][data-uid="${neighbour.uid}"]`)).click();
+  await click("reject");
   await acceptDialog();
   assert.match(await textOf("flash", 60000), /Request rejected/);
   await click("refresh-requests");
@@ -245,7 +268,7 @@ test("a guardian creates an identity, publishes it, accepts and rejects requests
   for (const e of await browser.$$('[data-testid="journal-entry"]')) decisions.push(await e.getAttribute("data-decision"));
   assert.deepEqual(decisions, ["rejected", "accepted"]);
   await shot("08-journal");
-  const identityDir = path.join(work, "app-data", "identities", uid);
+  const identityDir = path.join(dataDir, "identities", uid);
   assert.match(cli("authenticator", "journal", "verify", identityDir), /Journal intact: 2 entries/);
   // No private key in clear, no gateway secret in the identity folder.
   for (const f of fs.readdirSync(identityDir)) {
@@ -307,4 +330,80 @@ test("a guardian creates an identity, publishes it, accepts and rejects requests
   assert.equal(await textOf("tab-journal"), "Journal");
   assert.equal(await textOf("tab-requests"), "Demandes");
   await shot("11-identity-fr");
+});
+
+/** Every visible button, input and select is at least 44 px high and the page does not scroll sideways. */
+async function checkTouchTargets(screen) {
+  const problems = await browser.execute(() => {
+    const out = [];
+    for (const e of document.querySelectorAll("button, input, select, summary")) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.height < 44 && e.tagName !== "SUMMARY") out.push(`${e.tagName} ${e.textContent?.trim().slice(0, 20)} is ${r.height}px high`);
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`page is ${document.documentElement.scrollWidth}px wide in ${window.innerWidth}px`);
+    return out;
+  });
+  assert.deepEqual(problems, [], screen);
+}
+
+test("the main story again at phone sizes (390x844, and every screen at 360x640)", async () => {
+  ({ driver, browser } = await startApp("phone"));
+  await browser.setWindowSize(390, 844);
+  await textOf("no-identity");
+  await checkTouchTargets("welcome");
+  await shot("phone-01-welcome");
+  await click("create-identity");
+  await type("owner", "Paul Phone");
+  await type("passphrase", PASS);
+  await type("passphrase-again", PASS);
+  await type("hint", "the horse one");
+  await checkTouchTargets("create");
+  await shot("phone-02-create");
+  await click("create-submit");
+  const uid = await textOf("identity-uid", 120000);
+  await waitFor("publication state", async () => (await (await el("publication-state")).getAttribute("data-state")) === "not_published");
+  await click("publish");
+  await waitFor("published", async () => (await (await el("publication-state")).getAttribute("data-state")) === "published");
+  await checkTouchTargets("identity");
+  await shot("phone-03-identity");
+  cli("foreign-keystore", "import", "--from-gateway", uid);
+  fs.writeFileSync(path.join(work, "phone-clip.mp4"), Buffer.alloc(5000, 3));
+  cli("cryptoconf", "generate-simple", "payload:CHACHA20_POLY1305", `key:authenticator=${uid}`, "-o", "phone-conf.json", "--force");
+  cli("encrypt", "phone-clip.mp4", "--cryptoconf", "phone-conf.json");
+  cli("revelation-request", "submit", "phone-clip.mp4", "--description", "Parking lot, 2 December");
+  await click("tab-requests");
+  await waitFor("the request", async () => (await requestItems()).length === 1);
+  await checkTouchTargets("requests");
+  await shot("phone-04-requests");
+  await (await browser.$('[data-testid="request-item"]')).click();
+  await textOf("request-detail");
+  await checkTouchTargets("request");
+  await click("accept");
+  await checkTouchTargets("accept dialog");
+  await shot("phone-05-accept");
+  await acceptDialog(PASS);
+  assert.match(await textOf("flash", 60000), /Accepted: 1 key/);
+  cli("cryptainer", "decrypt", "phone-clip.mp4", "-o", "phone-revealed.mp4", "--use-gateway");
+  assert.ok(fs.readFileSync(path.join(work, "phone-revealed.mp4")).equals(fs.readFileSync(path.join(work, "phone-clip.mp4"))));
+  await click("tab-journal");
+  await waitFor("journal", async () => (await browser.$$('[data-testid="journal-entry"]')).length === 1);
+  await shot("phone-06-journal");
+
+  // The smallest common phone: every screen still fits and keeps its touch targets.
+  await browser.setWindowSize(360, 640);
+  for (const tab of ["tab-overview", "tab-requests", "tab-journal"]) {
+    await click(tab);
+    await checkTouchTargets(`360x640 ${tab}`);
+  }
+  await shot("phone-07-small-journal");
+  await click("nav-settings");
+  await checkTouchTargets("360x640 settings");
+  await shot("phone-08-small-settings");
+  await click("home");
+  await click("create-identity");
+  await checkTouchTargets("360x640 create");
+  await click("back");
+  await click("import-identity");
+  await checkTouchTargets("360x640 import");
 });

@@ -152,6 +152,55 @@ impl Envelope {
     }
 }
 
+/// Format marker of [`KeyEnvelope`].
+pub const KEY_ENVELOPE_FORMAT: &str = "flightbox-key-envelope-1";
+
+/// A secret sealed under a random 256-bit key (no key derivation): AES-256-GCM with associated data. The app
+/// uses it for biometric approval, the key itself being kept by the platform's biometric-protected keystore.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyEnvelope {
+    /// Always `flightbox-key-envelope-1`.
+    pub format: String,
+    /// AES-GCM nonce (12 bytes).
+    pub nonce: Bin,
+    /// Ciphertext and tag.
+    pub ciphertext: Bin,
+}
+
+impl KeyEnvelope {
+    /// Seals a secret under `key`, bound to `context`.
+    pub fn seal(secret: &[u8], key: &[u8; 32], context: &[u8]) -> Result<KeyEnvelope> {
+        let mut nonce = [0u8; 12];
+        crate::primitives::random_bytes(&mut nonce);
+        let ciphertext = aes_gcm::Aes256Gcm::new(key.into())
+            .encrypt((&nonce).into(), Payload { msg: secret, aad: context })
+            .map_err(|_| Error::Encryption("AES-GCM sealing failed".into()))?;
+        Ok(KeyEnvelope { format: KEY_ENVELOPE_FORMAT.into(), nonce: Bin(nonce.to_vec()), ciphertext: Bin(ciphertext) })
+    }
+
+    /// Opens it; another key or context gives `Error::WrongPassphrase` (the unlock key is the passphrase here).
+    pub fn open(&self, key: &[u8; 32], context: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        if self.format != KEY_ENVELOPE_FORMAT || self.nonce.len() != 12 {
+            return Err(Error::validation("key envelope", "format", "unknown format or bad nonce"));
+        }
+        aes_gcm::Aes256Gcm::new(key.into())
+            .decrypt(self.nonce[..].into(), Payload { msg: &self.ciphertext, aad: context })
+            .map(Zeroizing::new)
+            .map_err(|_| Error::WrongPassphrase("the unlock key does not open this envelope".into()))
+    }
+
+    /// Extended JSON bytes.
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        crate::ejson::to_vec(self)
+    }
+
+    /// Parses one.
+    pub fn from_json(bytes: &[u8]) -> Result<KeyEnvelope> {
+        crate::ejson::from_slice_limited(bytes, 1 << 20)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

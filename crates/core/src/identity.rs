@@ -27,6 +27,9 @@ use crate::keystore::{
 };
 
 const ENVELOPE_SUFFIX: &str = "_private_key.envelope";
+const QUICK_ENVELOPE_SUFFIX: &str = "_private_key.quick-envelope";
+/// File saying how the unlock key of quick (biometric) approval is kept, in an identity folder.
+pub const QUICK_UNLOCK_FILENAME: &str = "quick_unlock.json";
 /// File of the journal's Ed25519 public key in an identity folder.
 pub const JOURNAL_PUBLIC_KEY_FILENAME: &str = "journal_public_key.pem";
 const LOCK_FILENAME: &str = ".lock";
@@ -312,6 +315,21 @@ fn envelope_path(dir: &Path, keychain_uid: &uuid::Uuid, algo: KeyAlgo) -> PathBu
     dir.join(format!("{}_{algo}{ENVELOPE_SUFFIX}", keychain_uid.hyphenated()))
 }
 
+fn quick_envelope_path(dir: &Path, keychain_uid: &uuid::Uuid, algo: KeyAlgo) -> PathBuf {
+    dir.join(format!("{}_{algo}{QUICK_ENVELOPE_SUFFIX}", keychain_uid.hyphenated()))
+}
+
+/// How the unlock key of quick approval is kept by the platform (`method`) and its wrapped form, which only the
+/// platform's biometric-protected keystore can unwrap. Not secret by itself.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct QuickUnlock {
+    /// Platform mechanism (e.g. `android-biometric-cipher`).
+    pub method: String,
+    /// The unlock key as wrapped by that mechanism.
+    pub wrapped_key: String,
+}
+
 /// An identity folder.
 #[derive(Clone, Debug)]
 pub struct Identity {
@@ -396,9 +414,87 @@ impl Identity {
         Ok(check)
     }
 
-    /// This identity with its secrets, for gateway operations.
+    /// This identity with its secrets, for gateway operations (private keys opened with the passphrase given).
     pub fn with_secrets<'a>(&'a self, secrets: &'a IdentitySecrets) -> Guardian<'a> {
-        Guardian { identity: self, secrets }
+        Guardian { identity: self, secrets, unlock_key: None }
+    }
+
+    /// This identity with its secrets, private keys opened with the quick-approval unlock key.
+    pub fn with_unlock_key<'a>(&'a self, secrets: &'a IdentitySecrets, key: &'a [u8; 32]) -> Guardian<'a> {
+        Guardian { identity: self, secrets, unlock_key: Some(key) }
+    }
+
+    /// Enables quick (biometric) approval: opens every private key with the passphrase (a wrong one changes
+    /// nothing), seals each again under a new random unlock key, and returns that key for the platform to wrap;
+    /// then [`Identity::set_quick_unlock`] records the wrapped form. The caller holds the store's lock.
+    pub fn enable_quick_unlock(&self, passphrase: &str) -> Result<Zeroizing<[u8; 32]>> {
+        let mut opened = Vec::new();
+        for k in self.keys()? {
+            if k.private_key_present {
+                opened.push((k.keychain_uid, k.key_algo, self.private_key(&k.keychain_uid, k.key_algo, passphrase)?));
+            }
+        }
+        if opened.is_empty() {
+            return Err(Error::KeyNotFound("no private key to approve with".into()));
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        crate::primitives::random_bytes(&mut key[..]);
+        for (keychain_uid, algo, private) in opened {
+            let pem = private.to_pem(None)?;
+            let ctx = private_key_context(&self.uid(), &keychain_uid, algo.as_str());
+            let sealed = crate::envelope::KeyEnvelope::seal(&pem, &key, &ctx)?;
+            write_atomic(&quick_envelope_path(&self.dir, &keychain_uid, algo), &sealed.to_json()?, true)?;
+        }
+        Ok(key)
+    }
+
+    /// Records how the unlock key is kept (after [`Identity::enable_quick_unlock`]).
+    pub fn set_quick_unlock(&self, record: &QuickUnlock) -> Result<()> {
+        let bytes =
+            serde_json::to_vec_pretty(record).map_err(|e| Error::Json { path: ".".into(), message: e.to_string() })?;
+        write_atomic(&self.dir.join(QUICK_UNLOCK_FILENAME), &bytes, true)
+    }
+
+    /// How quick approval is set up, if it is.
+    pub fn quick_unlock(&self) -> Result<Option<QuickUnlock>> {
+        let path = self.dir.join(QUICK_UNLOCK_FILENAME);
+        if !path.exists() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&read_limited(&path, 64 * 1024)?)
+            .map(Some)
+            .map_err(|e| Error::Json { path: QUICK_UNLOCK_FILENAME.into(), message: e.to_string() })
+    }
+
+    /// Turns quick approval off: removes its record and every key sealed under the unlock key.
+    pub fn disable_quick_unlock(&self) -> Result<()> {
+        let record = self.dir.join(QUICK_UNLOCK_FILENAME);
+        if record.exists() {
+            std::fs::remove_file(&record).map_err(Error::io("removing", &record))?;
+        }
+        for k in self.keys()? {
+            let p = quick_envelope_path(&self.dir, &k.keychain_uid, k.key_algo);
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(Error::io("removing", &p))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens one private key with the quick-approval unlock key.
+    pub fn private_key_with_unlock_key(
+        &self,
+        keychain_uid: &uuid::Uuid,
+        algo: KeyAlgo,
+        key: &[u8; 32],
+    ) -> Result<PrivateKey> {
+        let path = quick_envelope_path(&self.dir, keychain_uid, algo);
+        if !path.is_file() {
+            return Err(Error::KeyNotFound(format!("private {algo}/{} (quick approval)", keychain_uid.hyphenated())));
+        }
+        let sealed = crate::envelope::KeyEnvelope::from_json(&read_limited(&path, 1 << 20)?)?;
+        let pem = sealed.open(key, &private_key_context(&self.uid(), keychain_uid, algo.as_str()))?;
+        PrivateKey::from_pem(&pem, algo, None, &format!("{algo}/{keychain_uid}"))
     }
 
     /// The journal's public key.
@@ -481,6 +577,7 @@ impl Identity {
 pub struct Guardian<'a> {
     identity: &'a Identity,
     secrets: &'a IdentitySecrets,
+    unlock_key: Option<&'a [u8; 32]>,
 }
 
 impl GuardianKeys for Guardian<'_> {
@@ -500,7 +597,11 @@ impl GuardianKeys for Guardian<'_> {
         algo: KeyAlgo,
         passphrase: &str,
     ) -> Result<Option<PrivateKey>> {
-        match self.identity.private_key(keychain_uid, algo, passphrase) {
+        let opened = match self.unlock_key {
+            Some(key) => self.identity.private_key_with_unlock_key(keychain_uid, algo, key),
+            None => self.identity.private_key(keychain_uid, algo, passphrase),
+        };
+        match opened {
             Ok(k) => Ok(Some(k)),
             Err(Error::KeyNotFound(_)) => Ok(None),
             Err(e) => Err(e),
@@ -675,6 +776,35 @@ mod tests {
         released.store(true, Ordering::SeqCst);
         drop(held);
         assert!(waiter.join().unwrap(), "the second writer got the lock only once the first released it");
+    }
+
+    #[test]
+    fn quick_unlock_opens_the_same_keys_and_turns_off() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = IdentityStore::open(tmp.path()).unwrap();
+        let (id, _) = store.create(&params(), PASS, KdfCost::MINIMUM, |_, _| {}).unwrap();
+        assert!(matches!(id.enable_quick_unlock("wrong"), Err(Error::WrongPassphrase(_))));
+        assert_eq!(id.quick_unlock().unwrap(), None);
+        let key = id.enable_quick_unlock(PASS).unwrap();
+        let record = QuickUnlock { method: "test".into(), wrapped_key: "opaque".into() };
+        id.set_quick_unlock(&record).unwrap();
+        assert_eq!(id.quick_unlock().unwrap(), Some(record));
+        for k in id.keys().unwrap() {
+            let a = id.private_key(&k.keychain_uid, k.key_algo, PASS).unwrap();
+            let b = id.private_key_with_unlock_key(&k.keychain_uid, k.key_algo, &key).unwrap();
+            assert_eq!(a.to_pem(None).unwrap(), b.to_pem(None).unwrap());
+            assert!(matches!(
+                id.private_key_with_unlock_key(&k.keychain_uid, k.key_algo, &[9; 32]),
+                Err(Error::WrongPassphrase(_))
+            ));
+        }
+        id.disable_quick_unlock().unwrap();
+        assert_eq!(id.quick_unlock().unwrap(), None);
+        let k = &id.keys().unwrap()[0];
+        assert!(matches!(
+            id.private_key_with_unlock_key(&k.keychain_uid, k.key_algo, &key),
+            Err(Error::KeyNotFound(_))
+        ));
     }
 
     #[test]

@@ -216,20 +216,63 @@ pub async fn request_accept<R: Runtime>(
         let state = app.state::<AppState>();
         let ctx = Ctx::new(&state, &uid)?;
         let request = ctx.pending(&request_uid)?;
-        let results =
-            ops::accept(&ctx.client, &ctx.id.with_secrets(&ctx.secrets), &request.revelation_request_uid.0, &pass)
-                .map_err(|e| ctx.err(e))?;
-        let statuses: Vec<String> = results.iter().map(|r| r.symkey_decryption_status.as_str().to_string()).collect();
-        journal(&state, &ctx, record(&request, Decision::Accepted, Some(&statuses)))?;
-        Ok(AcceptOutcome {
-            decrypted: statuses.iter().filter(|s| *s == "DECRYPTED").count() as u32,
-            statuses: request
-                .symkey_decryption_requests
-                .iter()
-                .zip(&statuses)
-                .map(|(s, st)| format!("{}: {st}", s.cryptainer_name))
-                .collect(),
-        })
+        accept_with(&state, &ctx, &request, &ctx.id.with_secrets(&ctx.secrets), &pass)
+    })
+    .await
+}
+
+fn accept_with(
+    state: &AppState,
+    ctx: &Ctx,
+    request: &RevelationRequest,
+    guardian: &flightbox::identity::Guardian<'_>,
+    passphrase: &str,
+) -> AppResult<AcceptOutcome> {
+    let results =
+        ops::accept(&ctx.client, guardian, &request.revelation_request_uid.0, passphrase).map_err(|e| ctx.err(e))?;
+    let statuses: Vec<String> = results.iter().map(|r| r.symkey_decryption_status.as_str().to_string()).collect();
+    journal(state, ctx, record(request, Decision::Accepted, Some(&statuses)))?;
+    Ok(AcceptOutcome {
+        decrypted: statuses.iter().filter(|s| *s == "DECRYPTED").count() as u32,
+        statuses: request
+            .symkey_decryption_requests
+            .iter()
+            .zip(&statuses)
+            .map(|(s, st)| format!("{}: {st}", s.cryptainer_name))
+            .collect(),
+    })
+}
+
+/// Accepts a request with biometric approval instead of the passphrase. When the biometric check fails or is
+/// cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the keys no longer open with the
+/// released key, biometric approval is turned off for this identity.
+#[tauri::command]
+#[specta::specta]
+pub async fn request_accept_biometric<R: Runtime>(
+    app: AppHandle<R>,
+    uid: String,
+    request_uid: String,
+) -> AppResult<AcceptOutcome> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let ctx = Ctx::new(&state, &uid)?;
+        let record = ctx
+            .id
+            .quick_unlock()?
+            .ok_or_else(|| AppError::BiometricUnavailable("biometric approval is off for this identity".into()))?;
+        let request = ctx.pending(&request_uid)?;
+        let reason = format!("Approve the request {:?}", request.revelation_request_description);
+        let key = state.biometric_gate()?.unwrap(&reason, &record)?;
+        match accept_with(&state, &ctx, &request, &ctx.id.with_unlock_key(&ctx.secrets, &key), "") {
+            Err(AppError::WrongPassphrase { .. }) => {
+                let _lock = state.store.lock()?;
+                ctx.id.disable_quick_unlock()?;
+                Err(AppError::BiometricFailed(
+                    "biometric approval no longer matches the keys and was turned off: use the passphrase".into(),
+                ))
+            }
+            other => other,
+        }
     })
     .await
 }

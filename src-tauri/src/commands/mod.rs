@@ -1,6 +1,7 @@
 //! The app's commands: thin adapters from the UI to the core crate. Each one is behind its own permission
 //! (declared in build.rs, granted in capabilities/).
 
+pub mod approval;
 pub mod gateway;
 pub mod identities;
 pub mod settings;
