@@ -189,8 +189,9 @@ mod tests {
         }
     }
 
-    /// Runs where a Secret Service answers (CI starts gnome-keyring under dbus-run-session for it); says so and
-    /// passes where none does, because then the app uses the file store, tested above.
+    /// Runs where a Secret Service answers: `.ci/run` starts gnome-keyring in a private D-Bus session and sets
+    /// FLIGHTBOX_REQUIRE_KEYCHAIN, so that it must. Elsewhere (plain `cargo test`) it says so and passes, the
+    /// app then using the file store, tested above.
     #[test]
     fn keychain_store_when_available() {
         match KeychainStore::open() {
