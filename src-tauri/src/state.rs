@@ -138,28 +138,5 @@ impl AppState {
 
 /// Writes a file atomically (temporary file, sync, rename), readable by the user only.
 pub fn write_private(path: &Path, data: &[u8]) -> AppResult<()> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))
+    Ok(flightbox::fsutil::write_atomic(path, data, true)?)
 }

@@ -6,7 +6,7 @@ pub mod cryptainer;
 pub mod ejson;
 pub mod envelope;
 pub mod error;
-pub(crate) mod fsutil;
+pub mod fsutil;
 pub mod gateway;
 pub mod identity;
 pub mod journal;

@@ -154,6 +154,14 @@ fn qr_svg(text: &str) -> AppResult<String> {
     Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build())
 }
 
+/// Hands a new identity's secrets to the secret store; if that fails, removes the identity again, so that no
+/// identity is left without its gateway secret and journal key.
+fn keep_secrets(state: &AppState, id: &Identity, secrets: &flightbox::identity::IdentitySecrets) -> AppResult<()> {
+    state.secrets.put(&id.uid(), &secrets.to_json()).inspect_err(|_| {
+        let _ = state.store.delete(&id.uid());
+    })
+}
+
 /// Identities on this device, oldest first.
 #[tauri::command]
 #[specta::specta]
@@ -185,10 +193,7 @@ pub async fn identity_create<R: Runtime>(
         let (id, secrets) = state.store.create(&params, &pass, state.kdf_cost, |done, total| {
             let _ = app.emit("identity-progress", KeygenProgress { done: done as u32, total: total as u32 });
         })?;
-        if let Err(e) = state.secrets.put(&id.uid(), &secrets.to_json()) {
-            let _ = state.store.delete(&id.uid());
-            return Err(e);
-        }
+        keep_secrets(&state, &id, &secrets)?;
         summary(&id)
     })
     .await
@@ -312,10 +317,7 @@ pub async fn identity_import<R: Runtime>(
             .store
             .import(&src, &pass, state.kdf_cost)
             .map_err(|e| AppError::from_core(e, &src.display().to_string(), ""))?;
-        if let Err(e) = state.secrets.put(&id.uid(), &secrets.to_json()) {
-            let _ = state.store.delete(&id.uid());
-            return Err(e);
-        }
+        keep_secrets(&state, &id, &secrets)?;
         summary(&id)
     })
     .await
