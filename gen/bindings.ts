@@ -99,7 +99,8 @@ async identityImport(path: string, passphraseValue: string) : Promise<Result<Ide
 }
 },
 /**
- * Deletes an identity from this device (its keys and secrets). Back it up first.
+ * Deletes an identity from this device (its keys, its secrets, the key kept for biometric approval). Back it
+ * up first.
  */
 async identityDelete(uid: string) : Promise<Result<null, AppError>> {
     try {
@@ -178,8 +179,9 @@ async requestReject(uid: string, requestUid: string) : Promise<Result<null, AppE
 },
 /**
  * Accepts a request with biometric approval instead of the passphrase. When the biometric check fails or is
- * cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the keys no longer open with the
- * released key, biometric approval is turned off for this identity.
+ * cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the platform's key is gone (enrolment
+ * changed) or the keys no longer open with the released key, biometric approval is also turned off for this
+ * identity.
  */
 async requestAcceptBiometric(uid: string, requestUid: string) : Promise<Result<AcceptOutcome, AppError>> {
     try {
@@ -213,7 +215,8 @@ async biometricEnable(uid: string, passphraseValue: string) : Promise<Result<Bio
 }
 },
 /**
- * Turns biometric approval off for this identity (the passphrase is needed again).
+ * Turns biometric approval off for this identity (the passphrase is needed again), and deletes the key the
+ * platform kept for it.
  */
 async biometricDisable(uid: string) : Promise<Result<null, AppError>> {
     try {

@@ -51,7 +51,26 @@ impl KeychainStore {
             let store = android_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
             keyring_core::set_default_store(store);
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        // iOS: the data-protection keychain, in the app's own access group (the entitlement comes with the
+        // provisioning profile); items are readable while the device is unlocked.
+        #[cfg(target_os = "ios")]
+        {
+            let store = apple_native_keyring_store::protected::Store::new().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+        }
+        // macOS: the user's login keychain (works for apps that are not provisioned too).
+        #[cfg(target_os = "macos")]
+        {
+            let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+        }
+        // Windows: the Credential Manager (generic credentials of the user).
+        #[cfg(windows)]
+        {
+            let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "ios", target_os = "macos", windows)))]
         {
             return Err("no keychain support built for this platform yet".into());
         }

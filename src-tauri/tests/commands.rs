@@ -246,7 +246,12 @@ fn every_command_through_the_mock_runtime() {
 /// under its own random key, and can be told to fail as a cancelled or changed biometric would.
 struct SoftwareGate {
     key: [u8; 32],
+    /// The next biometric checks fail (cancelled).
     fail: std::sync::atomic::AtomicBool,
+    /// The platform's key is gone (as after an enrolment change).
+    gone: std::sync::atomic::AtomicBool,
+    /// Records whose platform key was deleted.
+    forgotten: std::sync::Mutex<Vec<String>>,
 }
 
 impl flightbox_app_lib::biometric::BiometricGate for SoftwareGate {
@@ -272,11 +277,20 @@ impl flightbox_app_lib::biometric::BiometricGate for SoftwareGate {
         if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(flightbox_app_lib::error::AppError::BiometricFailed("cancelled".into()));
         }
+        if self.gone.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(flightbox_app_lib::biometric::keychain_error(
+                flightbox_app_lib::biometric::ERR_SEC_ITEM_NOT_FOUND,
+            ));
+        }
         let sealed = flightbox::envelope::KeyEnvelope::from_json(record.wrapped_key.as_bytes()).unwrap();
         let plain = sealed.open(&self.key, b"gate").unwrap();
         let mut key = zeroize::Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&plain);
         Ok(key)
+    }
+    fn forget(&self, record: &flightbox::identity::QuickUnlock) -> flightbox_app_lib::error::AppResult<()> {
+        self.forgotten.lock().unwrap().push(record.wrapped_key.clone());
+        Ok(())
     }
 }
 
@@ -303,7 +317,12 @@ fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
     assert_eq!(app.err("biometric_enable", json!({"uid": uid, "passphraseValue": PASS})).0, "BiometricUnavailable");
 
     // With a gate: enabling needs the right passphrase, then Accept needs no passphrase.
-    let gate = std::sync::Arc::new(SoftwareGate { key: [3; 32], fail: false.into() });
+    let gate = std::sync::Arc::new(SoftwareGate {
+        key: [3; 32],
+        fail: false.into(),
+        gone: false.into(),
+        forgotten: Default::default(),
+    });
     state.set_biometric_gate(gate.clone());
     assert_eq!(app.err("biometric_enable", json!({"uid": uid, "passphraseValue": "wrong"})).0, "WrongPassphrase");
     assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], false);
@@ -339,14 +358,40 @@ fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
         flightbox::cryptainer::Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: Some(&answers) };
     assert_eq!(&flightbox::cryptainer::decrypt_bytes(&clip, None, &unwrapper, true).unwrap().0[..], b"garage camera");
     assert_eq!(app.ok("journal_view", json!({"uid": uid}))["entries"][0]["decision"], "accepted");
+    let forgotten = || gate.forgotten.lock().unwrap().len();
+    assert_eq!(forgotten(), 0);
+
+    // The platform's key is gone (enrolment changed): nothing is sent, approval is turned off and its key deleted.
+    flightbox::gateway::ops::submit_requests(&client, &pool, &[("door.mp4".into(), clip.clone())], "Police").unwrap();
+    let second = app.ok("requests_list", json!({"uid": uid}))[0]["uid"].clone();
+    assert_ne!(second, request);
+    gate.gone.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (kind, why) = app.err("request_accept_biometric", json!({"uid": uid, "requestUid": second}));
+    assert_eq!(kind, "BiometricFailed");
+    assert!(why.as_str().unwrap().contains("turned off"), "{why}");
+    assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], false);
+    assert_eq!(forgotten(), 1);
+    assert_eq!(app.ok("requests_list", json!({"uid": uid}))[0]["status"], "PENDING");
+    gate.gone.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // Turned on again twice: the first platform key is deleted when the second replaces it.
+    app.ok("biometric_enable", json!({"uid": uid, "passphraseValue": PASS}));
+    app.ok("biometric_enable", json!({"uid": uid, "passphraseValue": PASS}));
+    assert_eq!(forgotten(), 2);
 
     // Turned off: biometric approval is refused, the passphrase works as before.
     app.ok("biometric_disable", json!({"uid": uid}));
+    assert_eq!(forgotten(), 3);
     assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], false);
     assert_eq!(
         app.err("request_accept_biometric", json!({"uid": uid, "requestUid": request})).0,
         "BiometricUnavailable"
     );
+
+    // Deleting the identity deletes the platform key too.
+    app.ok("biometric_enable", json!({"uid": uid, "passphraseValue": PASS}));
+    app.ok("identity_delete", json!({"uid": uid}));
+    assert_eq!(forgotten(), 4);
 }
 
 fn base64_uuid(s: &str) -> String {

@@ -53,10 +53,16 @@ pub async fn biometric_enable<R: Runtime>(
         let id = identity(&state, &uid)?;
         let owner = id.metadata().keystore_owner.clone();
         let _lock = state.store.lock()?;
+        let previous = id.quick_unlock()?;
         let key = id.enable_quick_unlock(&pass).map_err(|e| AppError::from_core(e, &owner, ""))?;
         let record = gate.wrap(&format!("Approve requests for {owner} with your biometrics"), &key);
         match record.and_then(|r| Ok(id.set_quick_unlock(&r)?)) {
-            Ok(()) => Ok(BiometricView { available: true, reason: None, enabled: true }),
+            Ok(()) => {
+                if let Some(old) = previous {
+                    let _ = gate.forget(&old);
+                }
+                Ok(BiometricView { available: true, reason: None, enabled: true })
+            }
             Err(e) => {
                 let _ = id.disable_quick_unlock();
                 Err(e)
@@ -66,11 +72,23 @@ pub async fn biometric_enable<R: Runtime>(
     .await
 }
 
-/// Turns biometric approval off for this identity (the passphrase is needed again).
+/// Turns biometric approval off for this identity (the passphrase is needed again), and deletes the key the
+/// platform kept for it.
 #[tauri::command]
 #[specta::specta]
 pub fn biometric_disable(state: State<'_, AppState>, uid: String) -> AppResult<()> {
     let id = identity(&state, &uid)?;
     let _lock = state.store.lock()?;
-    Ok(id.disable_quick_unlock()?)
+    turn_off(&state, &id)
+}
+
+/// Deletes the quick envelopes, then what the platform keeps for them (the envelopes are useless without it, and
+/// the other way round).
+pub(crate) fn turn_off(state: &AppState, id: &flightbox::identity::Identity) -> AppResult<()> {
+    let record = id.quick_unlock()?;
+    id.disable_quick_unlock()?;
+    match (record, state.biometric_gate()) {
+        (Some(record), Ok(gate)) => gate.forget(&record),
+        _ => Ok(()),
+    }
 }

@@ -244,8 +244,9 @@ fn accept_with(
 }
 
 /// Accepts a request with biometric approval instead of the passphrase. When the biometric check fails or is
-/// cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the keys no longer open with the
-/// released key, biometric approval is turned off for this identity.
+/// cancelled nothing is sent (`BiometricFailed`: ask the passphrase); when the platform's key is gone (enrolment
+/// changed) or the keys no longer open with the released key, biometric approval is also turned off for this
+/// identity.
 #[tauri::command]
 #[specta::specta]
 pub async fn request_accept_biometric<R: Runtime>(
@@ -262,11 +263,20 @@ pub async fn request_accept_biometric<R: Runtime>(
             .ok_or_else(|| AppError::BiometricUnavailable("biometric approval is off for this identity".into()))?;
         let request = ctx.pending(&request_uid)?;
         let reason = format!("Approve the request {:?}", request.revelation_request_description);
-        let key = state.biometric_gate()?.unwrap(&reason, &record)?;
+        let key = match state.biometric_gate()?.unwrap(&reason, &record) {
+            Err(AppError::BiometricUnavailable(why)) => {
+                let _lock = state.store.lock()?;
+                super::approval::turn_off(&state, &ctx.id)?;
+                return Err(AppError::BiometricFailed(format!(
+                    "{why}; biometric approval was turned off: use the passphrase"
+                )));
+            }
+            other => other?,
+        };
         match accept_with(&state, &ctx, &request, &ctx.id.with_unlock_key(&ctx.secrets, &key), "") {
             Err(AppError::WrongPassphrase { .. }) => {
                 let _lock = state.store.lock()?;
-                ctx.id.disable_quick_unlock()?;
+                super::approval::turn_off(&state, &ctx.id)?;
                 Err(AppError::BiometricFailed(
                     "biometric approval no longer matches the keys and was turned off: use the passphrase".into(),
                 ))

@@ -323,12 +323,17 @@ pub async fn identity_import<R: Runtime>(
     .await
 }
 
-/// Deletes an identity from this device (its keys and secrets). Back it up first.
+/// Deletes an identity from this device (its keys, its secrets, the key kept for biometric approval). Back it
+/// up first.
 #[tauri::command]
 #[specta::specta]
 pub fn identity_delete(state: State<'_, AppState>, uid: String) -> AppResult<()> {
     let id = identity(&state, &uid)?;
+    let quick = id.quick_unlock().ok().flatten();
     state.store.delete(&id.uid())?;
+    if let (Some(record), Ok(gate)) = (quick, state.biometric_gate()) {
+        let _ = gate.forget(&record);
+    }
     state.secrets.delete(&id.uid())
 }
 
