@@ -112,7 +112,7 @@ impl<R: tauri::Runtime> BiometricGate for PluginGate<R> {
             .app
             .biometric()
             .biometric_cipher(reason.into(), options)
-            .map_err(|e| AppError::BiometricFailed(e.to_string()))?;
+            .map_err(|e| android_cipher_error(&e.to_string()))?;
         decode_key(&Zeroizing::new(plain.data))
     }
 
@@ -208,6 +208,18 @@ mod ios_items {
     }
 }
 
+/// What an error of the plugin's Android cipher means when unwrapping. The plugin reports a key it cannot use any
+/// more (invalidated by an enrolment change or the removal of the lock screen, or replaced since) as a failure to
+/// initialise the cipher or to decrypt: approval is then turned off. Anything else (cancel, not recognised,
+/// lockout) only asks for the passphrase this time.
+pub fn android_cipher_error(message: &str) -> AppError {
+    if message.contains("Failed to initialize the cipher") || message.contains("Failed to decrypt the data") {
+        unavailable(format!("the key bound to your biometrics no longer opens ({message})"))
+    } else {
+        AppError::BiometricFailed(message.to_string())
+    }
+}
+
 /// `errSecItemNotFound`: the item is gone, or its biometric binding no longer matches.
 pub const ERR_SEC_ITEM_NOT_FOUND: i32 = -25300;
 
@@ -258,6 +270,21 @@ mod tests {
         // the biometric-bound item is gone (enrolment or passcode changed), or cannot exist: turn approval off
         for code in [ERR_SEC_ITEM_NOT_FOUND, -34018] {
             assert!(matches!(keychain_error(code), AppError::BiometricUnavailable(_)), "{code}");
+        }
+    }
+
+    #[test]
+    fn android_cipher_errors_say_whether_to_retry_or_turn_off() {
+        // messages of tauri-plugin-biometric 2.5's BiometricPlugin.kt / BiometricActivity.kt
+        for gone in [
+            "Failed to initialize the cipher: Key permanently invalidated",
+            "[] Failed to initialize the cipher: KeyPermanentlyInvalidatedException",
+            "Failed to decrypt the data: AEADBadTagException",
+        ] {
+            assert!(matches!(android_cipher_error(gone), AppError::BiometricUnavailable(_)), "{gone}");
+        }
+        for retry in ["[userCancel] Cancel button was pressed", "[systemCancel] The system canceled authentication"] {
+            assert!(matches!(android_cipher_error(retry), AppError::BiometricFailed(_)), "{retry}");
         }
     }
 
