@@ -39,52 +39,15 @@ pub struct KeychainStore;
 impl KeychainStore {
     /// Sets up the platform's store and checks that it works (write, read, delete a probe entry).
     pub fn open() -> Result<Self, String> {
-        #[cfg(all(target_os = "linux", not(target_os = "android")))]
-        {
-            let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
-            keyring_core::set_default_store(store);
+        keyring_core::set_default_store(platform_store().map_err(|e| e.to_string())?);
+        let probe = keyring_core::Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
+        probe.set_password("probe").map_err(|e| e.to_string())?;
+        let back = probe.get_password().map_err(|e| e.to_string())?;
+        let _ = probe.delete_credential();
+        if back != "probe" {
+            return Err("the keychain gave back another value".into());
         }
-        // The Android Keystore (an AES key that never leaves it) encrypting SharedPreferences entries; the JNI
-        // context comes from the one Tauri's runtime registers.
-        #[cfg(target_os = "android")]
-        {
-            let store = android_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
-            keyring_core::set_default_store(store);
-        }
-        // iOS: the data-protection keychain, in the app's own access group (the entitlement comes with the
-        // provisioning profile); items are readable while the device is unlocked.
-        #[cfg(target_os = "ios")]
-        {
-            let store = apple_native_keyring_store::protected::Store::new().map_err(|e| e.to_string())?;
-            keyring_core::set_default_store(store);
-        }
-        // macOS: the user's login keychain (works for apps that are not provisioned too).
-        #[cfg(target_os = "macos")]
-        {
-            let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| e.to_string())?;
-            keyring_core::set_default_store(store);
-        }
-        // Windows: the Credential Manager (generic credentials of the user).
-        #[cfg(windows)]
-        {
-            let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
-            keyring_core::set_default_store(store);
-        }
-        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "ios", target_os = "macos", windows)))]
-        {
-            return Err("no keychain support built for this platform yet".into());
-        }
-        #[allow(unreachable_code)]
-        {
-            let probe = keyring_core::Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
-            probe.set_password("probe").map_err(|e| e.to_string())?;
-            let back = probe.get_password().map_err(|e| e.to_string())?;
-            let _ = probe.delete_credential();
-            if back != "probe" {
-                return Err("the keychain gave back another value".into());
-            }
-            Ok(KeychainStore)
-        }
+        Ok(KeychainStore)
     }
 
     fn entry(identity: &uuid::Uuid) -> AppResult<keyring_core::Entry> {
@@ -114,6 +77,31 @@ impl SecretStore for KeychainStore {
             Err(e) => Err(AppError::Keychain(e.to_string())),
         }
     }
+}
+
+/// The platform's keychain, as a `keyring-core` store.
+fn platform_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+    // Linux desktops: the Secret Service (GNOME Keyring, KWallet) over D-Bus.
+    #[cfg(all(target_os = "linux", not(target_os = "android")))]
+    let store = zbus_secret_service_keyring_store::Store::new();
+    // The Android Keystore (an AES key that never leaves it) encrypting SharedPreferences entries; the JNI context
+    // comes from the one Tauri's runtime registers.
+    #[cfg(target_os = "android")]
+    let store = android_native_keyring_store::Store::new();
+    // iOS: the data-protection keychain, in the app's own access group (the entitlement comes with the
+    // provisioning profile); items are readable while the device is unlocked.
+    #[cfg(target_os = "ios")]
+    let store = apple_native_keyring_store::protected::Store::new();
+    // macOS: the user's login keychain (works for apps that are not provisioned too).
+    #[cfg(target_os = "macos")]
+    let store = apple_native_keyring_store::keychain::Store::new();
+    // Windows: the Credential Manager (generic credentials of the user).
+    #[cfg(windows)]
+    let store = windows_native_keyring_store::Store::new();
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "ios", target_os = "macos", windows)))]
+    let store: keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> =
+        Err(keyring_core::Error::NotSupportedByStore("no keychain support built for this platform".into()));
+    Ok(store?)
 }
 
 /// Files `<dir>/<uid>.secret`, mode 0600, written atomically.

@@ -69,6 +69,67 @@ fn call_from(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Re
     .map(|body| body.deserialize::<Value>().expect("JSON answer"))
 }
 
+/// Our gateway on loopback (SQLite in `dir`) and the app set up to use it.
+fn start(dir: &Path) -> (String, App) {
+    let gateway =
+        flightbox_gateway::serve_in_background(&format!("sqlite://{}?mode=rwc", dir.join("gw.sqlite3").display()))
+            .unwrap();
+    let app = App::new(&dir.join("app"), &gateway);
+    (gateway, app)
+}
+
+/// The requestor, played by the core crate: imports a published identity, encrypts for one of its keys, asks
+/// for revelation and decrypts with the gateway's answers.
+struct Requestor {
+    client: GatewayClient,
+    pool: KeystorePool,
+}
+
+impl Requestor {
+    fn new(gateway: &str, dir: &Path, uid: &str) -> Requestor {
+        let client = GatewayClient::new(gateway).unwrap();
+        let pool = KeystorePool::open(dir.join("requestor")).unwrap();
+        flightbox::gateway::ops::import_from_gateway(&client, &pool, &uuid::Uuid::parse_str(uid).unwrap()).unwrap();
+        Requestor { client, pool }
+    }
+
+    /// Encrypts `plain` with `payload_algo`, its key wrapped with RSA-OAEP for the key `keychain` of `owner`'s
+    /// identity `uid`.
+    fn encrypt(
+        &self,
+        plain: &[u8],
+        payload_algo: &str,
+        (uid, owner, keychain): (&str, &str, &str),
+        meta: Option<&Value>,
+    ) -> flightbox::model::Cryptainer {
+        let conf = json!({"payload_cipher_layers": [{"payload_cipher_algo": payload_algo, "key_cipher_layers": [
+            {"key_cipher_algo": "RSA_OAEP", "keychain_uid": {"$binary": {"base64": base64_uuid(keychain), "subType": "04"}},
+             "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$binary": {"base64": base64_uuid(uid), "subType": "04"}}, "keystore_owner": owner}}],
+            "payload_signatures": []}]});
+        let conf = flightbox::model::Cryptoconf::from_json(conf.to_string().as_bytes()).unwrap();
+        flightbox::cryptainer::encrypt_bytes(plain, &conf, meta, &self.pool).unwrap()
+    }
+
+    /// Asks the gateway to reveal one cryptainer.
+    fn ask(&self, name: &str, clip: &flightbox::model::Cryptainer, description: &str) {
+        flightbox::gateway::ops::submit_requests(&self.client, &self.pool, &[(name.into(), clip.clone())], description)
+            .unwrap();
+    }
+
+    /// Decrypts with the guardians' answers.
+    fn reveal(&self, clip: &flightbox::model::Cryptainer) -> Vec<u8> {
+        let mut report = flightbox::report::OperationReport::default();
+        let answers = flightbox::gateway::ops::gateway_answers(&self.client, &self.pool, clip, &mut report).unwrap();
+        let passphrases = flightbox::cryptainer::Passphrases::new();
+        let unwrapper = flightbox::cryptainer::Unwrapper {
+            keys: &self.pool,
+            passphrases: &passphrases,
+            predecrypted: Some(&answers),
+        };
+        flightbox::cryptainer::decrypt_bytes(clip, None, &unwrapper, true).unwrap().0.to_vec()
+    }
+}
+
 fn create(app: &App, owner: &str) -> String {
     let id = app.ok(
         "identity_create",
@@ -80,12 +141,7 @@ fn create(app: &App, owner: &str) -> String {
 #[test]
 fn every_command_through_the_mock_runtime() {
     let tmp = tempfile::tempdir().unwrap();
-    let gateway = flightbox_gateway::serve_in_background(&format!(
-        "sqlite://{}?mode=rwc",
-        tmp.path().join("gw.sqlite3").display()
-    ))
-    .unwrap();
-    let app = App::new(&tmp.path().join("app"), &gateway);
+    let (gateway, app) = start(tmp.path());
 
     // app_info and settings.
     let info = app.ok("app_info", json!({}));
@@ -139,22 +195,13 @@ fn every_command_through_the_mock_runtime() {
     assert_eq!((kind.as_str(), data["owner"].as_str()), ("AlreadyPublished", Some("Ann Guardian")));
 
     // A requestor (the core crate) encrypts for this identity and asks twice.
-    let client = GatewayClient::new(&gateway).unwrap();
-    let pool = KeystorePool::open(tmp.path().join("requestor")).unwrap();
-    let uuid = uuid::Uuid::parse_str(&uid).unwrap();
-    flightbox::gateway::ops::import_from_gateway(&client, &pool, &uuid).unwrap();
-    let keychain = view["keys"][0]["keychain_uid"].as_str().unwrap();
-    let conf = json!({"payload_cipher_layers": [{"payload_cipher_algo": "CHACHA20_POLY1305", "key_cipher_layers": [
-        {"key_cipher_algo": "RSA_OAEP", "keychain_uid": {"$binary": {"base64": base64_uuid(keychain), "subType": "04"}},
-         "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$binary": {"base64": base64_uuid(&uid), "subType": "04"}}, "keystore_owner": "Ann Guardian"}}],
-        "payload_signatures": []}]});
-    let conf = flightbox::model::Cryptoconf::from_json(conf.to_string().as_bytes()).unwrap();
+    let requestor = Requestor::new(&gateway, tmp.path(), &uid);
+    let key = (uid.as_str(), "Ann Guardian", view["keys"][0]["keychain_uid"].as_str().unwrap());
     let meta = json!({"camera": "door"});
-    let clip = flightbox::cryptainer::encrypt_bytes(b"the door camera clip", &conf, Some(&meta), &pool).unwrap();
-    let other = flightbox::cryptainer::encrypt_bytes(b"another clip", &conf, None, &pool).unwrap();
-    flightbox::gateway::ops::submit_requests(&client, &pool, &[("clip.mp4".into(), clip.clone())], "Police case 7")
-        .unwrap();
-    flightbox::gateway::ops::submit_requests(&client, &pool, &[("other.mp4".into(), other)], "Just curious").unwrap();
+    let clip = requestor.encrypt(b"the door camera clip", "CHACHA20_POLY1305", key, Some(&meta));
+    let other = requestor.encrypt(b"another clip", "CHACHA20_POLY1305", key, None);
+    requestor.ask("clip.mp4", &clip, "Police case 7");
+    requestor.ask("other.mp4", &other, "Just curious");
 
     let requests = app.ok("requests_list", json!({"uid": uid}));
     let requests = requests.as_array().unwrap();
@@ -174,13 +221,7 @@ fn every_command_through_the_mock_runtime() {
     assert_eq!(outcome["decrypted"], 1);
     assert_eq!(outcome["statuses"], json!(["clip.mp4: DECRYPTED"]));
     // The requestor decrypts with the answer.
-    let mut report = flightbox::report::OperationReport::default();
-    let answers = flightbox::gateway::ops::gateway_answers(&client, &pool, &clip, &mut report).unwrap();
-    let passphrases = flightbox::cryptainer::Passphrases::new();
-    let unwrapper =
-        flightbox::cryptainer::Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: Some(&answers) };
-    let (plain, _) = flightbox::cryptainer::decrypt_bytes(&clip, None, &unwrapper, true).unwrap();
-    assert_eq!(&plain[..], b"the door camera clip");
+    assert_eq!(&requestor.reveal(&clip)[..], b"the door camera clip");
 
     // Reject, and handled requests cannot be handled again.
     app.ok("request_reject", json!({"uid": uid, "requestUid": curious["uid"]}));
@@ -297,12 +338,7 @@ impl flightbox_app_lib::biometric::BiometricGate for SoftwareGate {
 #[test]
 fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
     let tmp = tempfile::tempdir().unwrap();
-    let gateway = flightbox_gateway::serve_in_background(&format!(
-        "sqlite://{}?mode=rwc",
-        tmp.path().join("gw.sqlite3").display()
-    ))
-    .unwrap();
-    let app = App::new(&tmp.path().join("app"), &gateway);
+    let (gateway, app) = start(tmp.path());
     let uid = create(&app, "Bea Guardian");
     // Without a gate (nothing set up) and with the real plugin on this desktop: not available, with the reason.
     let status = app.ok("biometric_status", json!({"uid": uid}));
@@ -330,18 +366,11 @@ fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
     assert_eq!(app.ok("biometric_status", json!({"uid": uid}))["enabled"], true);
     app.ok("identity_publish", json!({"uid": uid}));
 
-    let client = GatewayClient::new(&gateway).unwrap();
-    let pool = KeystorePool::open(tmp.path().join("requestor")).unwrap();
-    flightbox::gateway::ops::import_from_gateway(&client, &pool, &uuid::Uuid::parse_str(&uid).unwrap()).unwrap();
+    let requestor = Requestor::new(&gateway, tmp.path(), &uid);
     let view = app.ok("identity_view", json!({"uid": uid}));
-    let conf = json!({"payload_cipher_layers": [{"payload_cipher_algo": "AES_EAX", "key_cipher_layers": [
-        {"key_cipher_algo": "RSA_OAEP", "keychain_uid": {"$binary": {"base64": base64_uuid(view["keys"][1]["keychain_uid"].as_str().unwrap()), "subType": "04"}},
-         "key_cipher_trustee": {"trustee_type": "authenticator", "keystore_uid": {"$binary": {"base64": base64_uuid(&uid), "subType": "04"}}, "keystore_owner": "Bea Guardian"}}],
-        "payload_signatures": []}]});
-    let conf = flightbox::model::Cryptoconf::from_json(conf.to_string().as_bytes()).unwrap();
-    let clip = flightbox::cryptainer::encrypt_bytes(b"garage camera", &conf, None, &pool).unwrap();
-    flightbox::gateway::ops::submit_requests(&client, &pool, &[("garage.mp4".into(), clip.clone())], "Insurance")
-        .unwrap();
+    let key = (uid.as_str(), "Bea Guardian", view["keys"][1]["keychain_uid"].as_str().unwrap());
+    let clip = requestor.encrypt(b"garage camera", "AES_EAX", key, None);
+    requestor.ask("garage.mp4", &clip, "Insurance");
     let request = app.ok("requests_list", json!({"uid": uid}))[0]["uid"].clone();
 
     // A cancelled biometric sends nothing; the request stays pending.
@@ -351,18 +380,13 @@ fn biometric_approval_with_the_plugin_here_and_with_a_gate() {
     gate.fail.store(false, std::sync::atomic::Ordering::SeqCst);
     let outcome = app.ok("request_accept_biometric", json!({"uid": uid, "requestUid": request}));
     assert_eq!(outcome["statuses"], json!(["garage.mp4: DECRYPTED"]));
-    let mut report = flightbox::report::OperationReport::default();
-    let answers = flightbox::gateway::ops::gateway_answers(&client, &pool, &clip, &mut report).unwrap();
-    let passphrases = flightbox::cryptainer::Passphrases::new();
-    let unwrapper =
-        flightbox::cryptainer::Unwrapper { keys: &pool, passphrases: &passphrases, predecrypted: Some(&answers) };
-    assert_eq!(&flightbox::cryptainer::decrypt_bytes(&clip, None, &unwrapper, true).unwrap().0[..], b"garage camera");
+    assert_eq!(&requestor.reveal(&clip)[..], b"garage camera");
     assert_eq!(app.ok("journal_view", json!({"uid": uid}))["entries"][0]["decision"], "accepted");
     let forgotten = || gate.forgotten.lock().unwrap().len();
     assert_eq!(forgotten(), 0);
 
     // The platform's key is gone (enrolment changed): nothing is sent, approval is turned off and its key deleted.
-    flightbox::gateway::ops::submit_requests(&client, &pool, &[("door.mp4".into(), clip.clone())], "Police").unwrap();
+    requestor.ask("door.mp4", &clip, "Police");
     let second = app.ok("requests_list", json!({"uid": uid}))[0]["uid"].clone();
     assert_ne!(second, request);
     gate.gone.store(true, std::sync::atomic::Ordering::SeqCst);
